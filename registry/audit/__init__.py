@@ -1,0 +1,1 @@
+"""Audit log: events chained in the same transaction as every change; Merkle proofs."""

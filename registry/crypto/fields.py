@@ -1,0 +1,68 @@
+"""AES-256-GCM field encryption bound to the field's place by associated data."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from registry.errors import DecryptionFailed
+
+FORMAT_VERSION = 1
+_NONCE_BYTES = 12
+
+
+def length_prefixed(*parts: bytes) -> bytes:
+    """Unambiguous concatenation: each part preceded by its 4-byte big-endian length."""
+    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+
+@dataclass(frozen=True)
+class FieldPlace:
+    """Where a ciphertext belongs: table, column, record id and record version."""
+
+    table: str
+    column: str
+    record_id: uuid.UUID
+    version: int
+
+    def associated_data(self) -> bytes:
+        return length_prefixed(
+            b"vetreg-field",
+            str(FORMAT_VERSION).encode(),
+            self.table.encode(),
+            self.column.encode(),
+            self.record_id.bytes,
+            str(self.version).encode(),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column} of record {self.record_id} (version {self.version})"
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def encrypt_field(data_key: bytes, plaintext: bytes, place: FieldPlace) -> bytes:
+    """Return version byte || nonce || ciphertext+tag."""
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(data_key).encrypt(nonce, plaintext, place.associated_data())
+    return bytes([FORMAT_VERSION]) + nonce + sealed
+
+
+def decrypt_field(data_key: bytes, blob: bytes, place: FieldPlace) -> bytes:
+    """Open a field; any mismatch of key, place, version or content raises DecryptionFailed."""
+    if len(blob) < 1 + _NONCE_BYTES + 16 or blob[0] != FORMAT_VERSION:
+        raise DecryptionFailed(f"ciphertext of {place} is malformed")
+    nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
+    try:
+        return AESGCM(data_key).decrypt(nonce, sealed, place.associated_data())
+    except InvalidTag:
+        raise DecryptionFailed(
+            f"ciphertext of {place} does not authenticate: it was altered, moved from "
+            "another row, column or version, or its key was replaced"
+        ) from None

@@ -1,0 +1,32 @@
+"""SQLAlchemy models: data and invariants only (no sessions, crypto or workflows)."""
+
+from registry.models.accounts import Agency, ApiToken, User, UserRole
+from registry.models.audit import AuditEvent
+from registry.models.base import Base
+from registry.models.entries import RedressRequest, RegistryEntry
+from registry.models.keys import DataKey, KeySecret, OfficialIndex
+from registry.models.people import Employment, Official
+from registry.models.taskforces import Membership, TaskForce
+from registry.models.vetting import Evaluation
+
+metadata = Base.metadata
+
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "DataKey",
+    "Employment",
+    "Evaluation",
+    "KeySecret",
+    "Membership",
+    "Official",
+    "OfficialIndex",
+    "RedressRequest",
+    "RegistryEntry",
+    "TaskForce",
+    "User",
+    "UserRole",
+    "metadata",
+]

@@ -1,0 +1,98 @@
+"""Sealing and opening the encrypted fields of records, one data key per record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from registry.crypto import FieldPlace, Keyring, WrappedKey, decrypt_field, encrypt_field
+from registry.errors import DecryptionFailed
+from registry.models.base import new_id
+from registry.models.keys import DataKey
+
+
+class SealedRecord(Protocol):
+    """A model with encrypted `<field>_ct` columns listed in ENCRYPTED."""
+
+    __tablename__: str
+    ENCRYPTED: tuple[str, ...]
+    id: Any
+    version: Any
+    data_key_id: Any
+
+
+class Vault:
+    """Encrypts fields for one unit of work, caching unwrapped data keys in memory only."""
+
+    def __init__(self, session: Session, keyring: Keyring) -> None:
+        self._session = session
+        self.keyring = keyring
+        self._keys: dict[uuid.UUID, bytes] = {}
+        self.opened = 0
+
+    def new_data_key(self) -> DataKey:
+        wrapped, key = self.keyring.new_data_key()
+        row = DataKey(id=new_id(), kek_id=wrapped.kek_id, wrapped=wrapped.wrapped)
+        self._session.add(row)
+        self._keys[row.id] = key
+        return row
+
+    def remember(self, row: DataKey) -> bytes:
+        """Unwrap a stored data key once per unit of work."""
+        key = self._keys.get(row.id)
+        if key is None:
+            if row.wrapped is None:
+                raise DecryptionFailed(f"data key {row.id} was destroyed (record shredded)")
+            key = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
+            self._keys[row.id] = key
+        return key
+
+    def _key_for(self, record: SealedRecord) -> bytes:
+        key = self._keys.get(record.data_key_id)
+        if key is None:
+            row = self._session.get(DataKey, record.data_key_id)
+            if row is None:
+                raise DecryptionFailed(f"data key of {record.__tablename__} {record.id} is missing")
+            key = self.remember(row)
+        return key
+
+    def seal(self, record: SealedRecord, values: Mapping[str, str | None]) -> None:
+        """(Re-)encrypt every encrypted field of `record` at its current version."""
+        if record.data_key_id is None:
+            record.data_key_id = self.new_data_key().id
+        key = self._key_for(record)
+        for name in record.ENCRYPTED:
+            value = values.get(name)
+            place = FieldPlace(record.__tablename__, name, record.id, record.version)
+            blob = None if value is None else encrypt_field(key, value.encode(), place)
+            setattr(record, f"{name}_ct", blob)
+
+    def bump(self, record: SealedRecord) -> int:
+        """Move a record to its next version, re-sealing its fields for that version."""
+        values = {name: self.open(record, name) for name in record.ENCRYPTED}
+        record.version += 1
+        self.seal(record, values)
+        return int(record.version)
+
+    def open(self, record: SealedRecord, name: str) -> str | None:
+        blob = getattr(record, f"{name}_ct")
+        if blob is None:
+            return None
+        place = FieldPlace(record.__tablename__, name, record.id, record.version)
+        return decrypt_field(self._key_for(record), blob, place).decode()
+
+    def open_all(self, record: SealedRecord) -> dict[str, str | None]:
+        self.opened += 1
+        return {name: self.open(record, name) for name in record.ENCRYPTED}
+
+
+def date_text(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def text_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
