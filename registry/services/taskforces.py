@@ -1,0 +1,152 @@
+"""Task forces and their rosters (members of either country, any rank)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from registry.errors import Conflict, NotFound
+from registry.models import Agency, Membership, TaskForce
+from registry.models.base import new_id
+from registry.models.enums import Country, TaskForceStatus
+from registry.policy import NO_TARGET, Actor, Permission, Target
+from registry.services.common import load, load_official
+from registry.services.validation import Problems
+from registry.uow import UnitOfWork
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    membership_id: uuid.UUID
+    official_id: uuid.UUID
+    official_country: Country
+    role: str
+    senior: bool
+    joined_on: dt.date
+    left_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class TaskForceView:
+    id: uuid.UUID
+    code: str
+    name: str
+    host_country: Country
+    lead_agency: str
+    joint: bool
+    status: TaskForceStatus
+    funding_suspended: bool
+    members: tuple[MemberView, ...]
+
+
+def task_force_target(task_force: TaskForce) -> Target:
+    return Target(country=task_force.host_country, joint_taskforce=task_force.joint,
+                  agency_id=task_force.lead_agency_id)
+
+
+def load_task_force(uow: UnitOfWork, task_force_id: uuid.UUID | str) -> TaskForce:
+    record = load(uow, TaskForce, task_force_id, "task force")
+    assert isinstance(record, TaskForce)
+    return record
+
+
+def create_task_force(uow: UnitOfWork, actor: Actor, *, code: str, name: str, joint: bool = True) -> uuid.UUID:
+    """Create a unit led by the officer's agency; joint units admit both countries' members."""
+    with uow:
+        uow.require(actor, Permission.TASKFORCE_MANAGE, NO_TARGET, action="taskforce.create")
+        problems = Problems()
+        clean_code = (code or "").strip().upper()
+        if not _CODE.match(clean_code):
+            problems.add("code", "3-32 characters: capital letters, digits and hyphens")
+        clean_name = problems.text("name", name)
+        problems.check()
+        if uow.session.scalar(select(TaskForce.id).where(TaskForce.code == clean_code)):
+            raise Conflict(f"task force {clean_code} already exists")
+        assert clean_name and actor.agency_id and actor.country
+        task_force = TaskForce(id=new_id(), version=1, code=clean_code, name=clean_name,
+                               host_country=actor.country, lead_agency_id=actor.agency_id, joint=joint,
+                               status=TaskForceStatus.ACTIVE, created_by=actor.user_id)
+        uow.session.add(task_force)
+        uow.audit.append(actor, "taskforce.create", object_type="taskforce", object_id=task_force.id,
+                         details={"code": clean_code, "joint": joint})
+        uow.commit()
+        return task_force.id
+
+
+def add_member(
+    uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID | str, official_id: uuid.UUID | str, *,
+    role: str, senior: bool = False, joined_on: str | dt.date | None = None,
+) -> uuid.UUID:
+    """Put an official on the roster; a national unit takes only its own country's officials."""
+    with uow:
+        task_force = load_task_force(uow, task_force_id)
+        uow.require(actor, Permission.TASKFORCE_MANAGE, task_force_target(task_force),
+                    action="taskforce.add_member", object_type="taskforce", object_id=task_force.id)
+        official = load_official(uow, official_id)
+        problems = Problems()
+        clean_role = problems.text("role", role, max_length=80)
+        joined = problems.date("joined_on", joined_on or uow.today())
+        if not task_force.joint and official.country != task_force.host_country:
+            problems.add("official", "this task force is not joint: members must be of its country")
+        problems.check()
+        if uow.session.scalar(select(Membership.id).where(
+            Membership.task_force_id == task_force.id, Membership.official_id == official.id,
+            Membership.left_on.is_(None),
+        )):
+            raise Conflict("this official is already on the roster")
+        assert clean_role and joined
+        membership = Membership(id=new_id(), task_force_id=task_force.id, official_id=official.id,
+                                role=clean_role, senior=senior, joined_on=joined, added_by=actor.user_id)
+        uow.session.add(membership)
+        uow.audit.append(actor, "taskforce.add_member", object_type="taskforce", object_id=task_force.id,
+                         details={"official": str(official.id), "senior": senior})
+        uow.commit()
+        return membership.id
+
+
+def remove_member(
+    uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID | str, official_id: uuid.UUID | str,
+    left_on: str | dt.date | None = None,
+) -> None:
+    """Take an official off the roster; the membership history is kept."""
+    with uow:
+        task_force = load_task_force(uow, task_force_id)
+        uow.require(actor, Permission.TASKFORCE_MANAGE, task_force_target(task_force),
+                    action="taskforce.remove_member", object_type="taskforce", object_id=task_force.id)
+        official = load_official(uow, official_id)
+        membership = uow.session.scalar(select(Membership).where(
+            Membership.task_force_id == task_force.id, Membership.official_id == official.id,
+            Membership.left_on.is_(None),
+        ))
+        if membership is None:
+            raise NotFound("this official is not on the roster")
+        problems = Problems()
+        left = problems.date("left_on", left_on or uow.today(), not_before=membership.joined_on)
+        problems.check()
+        membership.left_on = left
+        uow.audit.append(actor, "taskforce.remove_member", object_type="taskforce",
+                         object_id=task_force.id, details={"official": str(membership.official_id)})
+        uow.commit()
+
+
+def get_task_force(uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID | str) -> TaskForceView:
+    """A task force with its current roster (ids only: identities need an audited read)."""
+    with uow:
+        task_force = load_task_force(uow, task_force_id)
+        uow.require(actor, Permission.TASKFORCE_READ, task_force_target(task_force),
+                    action="taskforce.read", object_type="taskforce", object_id=task_force.id)
+        lead = uow.session.get(Agency, task_force.lead_agency_id)
+        assert lead
+        members = tuple(
+            MemberView(m.id, m.official_id, m.official.country, m.role, m.senior, m.joined_on, m.left_on)
+            for m in task_force.memberships if m.left_on is None
+        )
+        return TaskForceView(task_force.id, task_force.code, task_force.name, task_force.host_country,
+                             lead.code, task_force.joint, task_force.status,
+                             task_force.funding_suspended, members)
