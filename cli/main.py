@@ -1,0 +1,31 @@
+"""`vetreg`: the registry's command line."""
+
+from __future__ import annotations
+
+import click
+
+from cli import admin
+from cli.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vetreg")
+def cli() -> None:
+    """Joint Task-Force Vetting Registry.
+
+    Configuration comes from VETREG_* environment variables (see README).
+    Exit codes: 0 success, 1 error, 2 bad input, 4 not permitted, 5 not found, 6 conflict.
+    """
+
+
+cli.add_command(admin.init)
+cli.add_command(admin.db)
+cli.add_command(admin.agencies_group)
+cli.add_command(admin.users_group)
+cli.add_command(admin.tokens_group)
+cli.add_command(admin.import_command)
+cli.add_command(demo)
+
+
+def main() -> None:
+    cli(prog_name="vetreg")
