@@ -1,0 +1,36 @@
+"""Identity: name normalisation, CURP handling, blocking keys and match scoring.
+
+Pure Python: no database, no web framework, no cryptography. Blocking keys are
+turned into blind indexes by `registry.crypto`; candidates found through them are
+decrypted elsewhere and scored here.
+"""
+
+from registry.identity.blocking import Key, blocking_keys, query_keys
+from registry.identity.curp import CurpError, CurpInfo, decode_curp, is_valid_curp, validate_curp
+from registry.identity.dates import DateAgreement, compare_dates
+from registry.identity.matching import Match, MatchLevel, score
+from registry.identity.model import GivenName, Identity, NormalisedIdentity
+from registry.identity.normalise import normalise, normalise_sex
+from registry.identity.phonetic import phonetic_key
+
+__all__ = [
+    "CurpError",
+    "CurpInfo",
+    "DateAgreement",
+    "GivenName",
+    "Identity",
+    "Key",
+    "Match",
+    "MatchLevel",
+    "NormalisedIdentity",
+    "blocking_keys",
+    "compare_dates",
+    "decode_curp",
+    "is_valid_curp",
+    "normalise",
+    "normalise_sex",
+    "phonetic_key",
+    "query_keys",
+    "score",
+    "validate_curp",
+]
