@@ -6,6 +6,7 @@ import click
 
 from cli import admin
 from cli.demo import demo
+from cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,7 @@ cli.add_command(admin.users_group)
 cli.add_command(admin.tokens_group)
 cli.add_command(admin.import_command)
 cli.add_command(demo)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -43,6 +43,13 @@ class Permission(StrEnum):
     TOKEN_MANAGE_OWN = "token.manage_own"
     TOKEN_MANAGE_ANY = "token.manage_any"
     KEY_MANAGE = "key.manage"
+    AUDIT_CHECKPOINT = "audit.checkpoint"
+    RETENTION_RUN = "retention.run"
+    LEGAL_HOLD = "entry.legal_hold"
+    RECERT_POLICY_MANAGE = "recert.policy_manage"
+    SCHEDULE_READ = "schedule.read"
+    REVET_DRAW = "revet.draw"
+    OVERRIDE_REQUEST = "override.request"
 
 
 P = Permission
@@ -63,6 +70,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SCREEN,
             P.CONFIRMATION_ANSWER,
             P.TOKEN_MANAGE_OWN,
+            P.LEGAL_HOLD,
+            P.SCHEDULE_READ,
+            P.REVET_DRAW,
+            P.OVERRIDE_REQUEST,
         }
     ),
     Role.SCREENER: frozenset({P.SCREEN, P.ENTRY_READ, P.TOKEN_MANAGE_OWN}),
@@ -76,6 +87,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TOKEN_MANAGE_OWN,
             P.TOKEN_MANAGE_ANY,
             P.KEY_MANAGE,
+            P.AUDIT_CHECKPOINT,
+            P.RETENTION_RUN,
+            P.RECERT_POLICY_MANAGE,
         }
     ),
 }
@@ -92,6 +106,7 @@ RECORD_SCOPED = frozenset(
         P.REDRESS_FILE,
         P.REDRESS_DECIDE,
         P.TASKFORCE_MANAGE,
+        P.LEGAL_HOLD,
     }
 )
 # Opening an entry's detail from a screening hit: same country only (others ask the originator).

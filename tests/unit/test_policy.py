@@ -38,6 +38,13 @@ EXPECTED: dict[Permission, dict[Role, str]] = {
     P.TOKEN_MANAGE_OWN: dict.fromkeys(Role, ALL),
     P.TOKEN_MANAGE_ANY: {Role.ADMIN: ALL},
     P.KEY_MANAGE: {Role.ADMIN: ALL},
+    P.AUDIT_CHECKPOINT: {Role.ADMIN: ALL},
+    P.RETENTION_RUN: {Role.ADMIN: ALL},
+    P.LEGAL_HOLD: {O: OWN_OR_JOINT},
+    P.RECERT_POLICY_MANAGE: {Role.ADMIN: ALL},
+    P.SCHEDULE_READ: {O: ALL},
+    P.REVET_DRAW: {O: ALL},
+    P.OVERRIDE_REQUEST: {O: ALL},
 }
 SCENARIOS = ("own", "other", "other_joint")
 MY_AGENCY, OTHER_AGENCY = uuid.uuid4(), uuid.uuid4()

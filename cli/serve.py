@@ -1,0 +1,49 @@
+"""`vetreg serve`: the web application under gunicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.common import handle_errors
+
+
+class _Gunicorn:
+    """Runs the app factory inside gunicorn without a separate config file."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        outer = self
+
+        class Application(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in outer.options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from web import create_app
+
+                return create_app()
+
+        self.options = options
+        self.app = Application()
+
+    def run(self) -> None:
+        self.app.run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@handle_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web application and JSON API with gunicorn."""
+    from registry.context import RegistryContext
+    from cli.common import settings
+
+    RegistryContext.open(settings()).close()  # fail fast with a clear message before forking
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}).run()
