@@ -2,6 +2,7 @@
 
 from registry.models.accounts import Agency, ApiToken, User, UserRole
 from registry.models.audit import AuditEvent
+from registry.models.audit_log import AuditCheckpoint, AuditCosignature
 from registry.models.base import Base
 from registry.models.entries import RedressRequest, RegistryEntry
 from registry.models.keys import DataKey, KeySecret, OfficialIndex
@@ -14,6 +15,8 @@ metadata = Base.metadata
 __all__ = [
     "Agency",
     "ApiToken",
+    "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEvent",
     "Base",
     "DataKey",
