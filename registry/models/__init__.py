@@ -7,8 +7,14 @@ from registry.models.base import Base
 from registry.models.entries import RedressRequest, RegistryEntry
 from registry.models.keys import DataKey, KeySecret, OfficialIndex
 from registry.models.people import Employment, Official
+from registry.models.screening import (
+    ConfirmationRequest,
+    Screening,
+    ScreeningHit,
+)
 from registry.models.taskforces import Membership, TaskForce
 from registry.models.vetting import Evaluation
+from registry.models.web import UserCredential, WebSession
 
 metadata = Base.metadata
 
@@ -19,6 +25,7 @@ __all__ = [
     "AuditCosignature",
     "AuditEvent",
     "Base",
+    "ConfirmationRequest",
     "DataKey",
     "Employment",
     "Evaluation",
@@ -28,8 +35,12 @@ __all__ = [
     "OfficialIndex",
     "RedressRequest",
     "RegistryEntry",
+    "Screening",
+    "ScreeningHit",
     "TaskForce",
     "User",
+    "UserCredential",
     "UserRole",
+    "WebSession",
     "metadata",
 ]
