@@ -6,6 +6,7 @@ from registry.models.audit_log import AuditCheckpoint, AuditCosignature
 from registry.models.base import Base
 from registry.models.entries import RedressRequest, RegistryEntry
 from registry.models.keys import DataKey, KeySecret, OfficialIndex
+from registry.models.lifecycle_keys import KeyRotation, LegalHold, RetentionRule
 from registry.models.people import Employment, Official
 from registry.models.screening import (
     ConfirmationRequest,
@@ -29,12 +30,15 @@ __all__ = [
     "DataKey",
     "Employment",
     "Evaluation",
+    "KeyRotation",
     "KeySecret",
+    "LegalHold",
     "Membership",
     "Official",
     "OfficialIndex",
     "RedressRequest",
     "RegistryEntry",
+    "RetentionRule",
     "Screening",
     "ScreeningHit",
     "TaskForce",
