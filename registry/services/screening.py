@@ -1,0 +1,325 @@
+"""Screening a candidate before hiring or promotion: hit / no-hit through blind indexes.
+
+How a screening runs (one unit of work, one transaction):
+
+1. validate the query (same rules as a registered identity) and the purpose code;
+2. compute the query's blocking keys (`identity.query_keys`) and their blind indexes
+   under every index key version still held, and fetch the matching index rows in ONE
+   query (`kind IN (...) AND key_version IN (...) AND digest IN (...)`, served by
+   `ix_official_index_lookup`), keeping only exact (kind, version, digest) triples;
+3. load the candidates that have an entry in force (active or under appeal, within
+   retention, not shredded) with their data keys and originating agencies in one more
+   query; officials without such an entry are never decrypted;
+4. decrypt each candidate in memory, score it (`identity.score`) and report every entry
+   of a candidate that reaches `possible` or better;
+5. store the screening (purpose, requesting agency, keyed fingerprint of the query,
+   outcome, number of candidates decrypted) with its hits, and append the audit event.
+
+Nothing here writes or logs a name: the audit event and the screening row hold the
+query's keyed fingerprint (`Keyring.fingerprint`) and ids and codes only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import select
+
+from registry.errors import FieldProblem, NotFound
+from registry.identity import Identity, NormalisedIdentity, normalise, query_keys, score
+from registry.models import Agency, DataKey, Official, OfficialIndex, RegistryEntry
+from registry.models.base import new_id
+from registry.models.enums import EntryStatus, HandlingCode
+from registry.models.screening import (
+    Screening,
+    ScreeningHit,
+    ScreeningOutcome,
+    ScreeningPurpose,
+)
+from registry.policy import NO_TARGET, Actor, Permission, Target, can
+from registry.services.common import parse_id
+from registry.services.officials import OfficialInput, validate_identity
+from registry.services.validation import Problems
+from registry.uow import UnitOfWork
+from registry.vault import SealedRecord, text_date
+
+IN_FORCE = (EntryStatus.ACTIVE, EntryStatus.UNDER_APPEAL)
+MAX_BATCH_ROWS = 1000
+_LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
+
+
+@dataclass(frozen=True)
+class ScreeningInput:
+    """A candidate as typed or read from a roster row (strings, validated here)."""
+
+    given_names: str | None
+    paternal_surname: str | None
+    maternal_surname: str | None = None
+    birth_date: str | dt.date | None = None
+    sex: str | None = None
+    curp: str | None = None
+    row: int | None = None
+
+    def __repr__(self) -> str:  # never print a candidate's identity by accident
+        return f"<ScreeningInput row={self.row}>"
+
+
+@dataclass(frozen=True)
+class HitView:
+    """One matched entry, as every screener may see it (no names)."""
+
+    entry_id: uuid.UUID
+    level: str
+    score: float
+    originating_agency: str
+    originating_country: str
+    reason: str
+    status: str
+    case_ref: str
+    handling_code: HandlingCode
+    detail_available: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    screening_id: uuid.UUID
+    outcome: ScreeningOutcome
+    purpose: ScreeningPurpose
+    screened_at: dt.datetime
+    candidates: int
+    hits: list[HitView]
+    row: int | None = None
+
+    @property
+    def is_hit(self) -> bool:
+        return self.outcome is ScreeningOutcome.HIT
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A roster row that was not screened, with every problem found in it."""
+
+    row: int
+    problems: list[FieldProblem]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: uuid.UUID
+    purpose: ScreeningPurpose
+    results: list[ScreeningResult | RowError] = field(default_factory=list)
+
+
+def query_fingerprint(uow: UnitOfWork, identity: Identity) -> str:
+    """Keyed fingerprint of a normalised query: lets auditors link repeats, never reveals names."""
+    n = normalise(identity)
+    parts = (
+        " ".join(g.text for g in n.given), " ".join(n.paternal), " ".join(n.maternal),
+        n.birth_date.isoformat() if n.birth_date else "", n.sex or "", n.curp or "",
+    )
+    return uow.keyring.fingerprint("screening.query", parts)
+
+
+def validate_query(problems: Problems, data: ScreeningInput, today: dt.date) -> Identity:
+    return validate_identity(problems, OfficialInput(
+        data.given_names, data.paternal_surname, data.maternal_surname, data.birth_date,
+        data.sex, data.curp), today)
+
+
+def parse_purpose(problems: Problems, purpose: str | None) -> ScreeningPurpose | None:
+    return problems.choice("purpose", (purpose or "").strip().upper() or None, ScreeningPurpose)
+
+
+def sealed(record: object) -> SealedRecord:
+    """Models declare ENCRYPTED as a class constant; the vault's protocol reads it per record."""
+    return cast(SealedRecord, record)
+
+
+@dataclass
+class _Candidate:
+    official: Official
+    entries: list[tuple[RegistryEntry, Agency]]
+
+
+def _candidate_ids(uow: UnitOfWork, query: NormalisedIdentity) -> set[uuid.UUID]:
+    """Officials sharing at least one blind index with the query (one SELECT)."""
+    keyring = uow.keyring
+    versions = keyring.index_versions()
+    wanted = {
+        (kind, version, keyring.blind_index(kind, parts, version))
+        for kind, parts in query_keys(query) for version in versions
+    }
+    if not wanted:
+        return set()
+    rows = uow.session.execute(
+        select(OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version,
+               OfficialIndex.digest)
+        .where(OfficialIndex.kind.in_({w[0] for w in wanted}),
+               OfficialIndex.key_version.in_(versions),
+               OfficialIndex.digest.in_({w[2] for w in wanted}))
+    )
+    return {official_id for official_id, *key in rows if tuple(key) in wanted}
+
+
+def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> list[_Candidate]:
+    """Candidates with at least one entry in force, loaded with keys and agencies (one SELECT)."""
+    if not ids:
+        return []
+    rows = uow.session.execute(
+        select(RegistryEntry, Official, DataKey, Agency)
+        .join(Official, RegistryEntry.official_id == Official.id)
+        .join(DataKey, Official.data_key_id == DataKey.id)
+        .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
+        .where(RegistryEntry.official_id.in_(ids), RegistryEntry.status.in_(IN_FORCE),
+               RegistryEntry.retain_until >= uow.today(), RegistryEntry.shredded_at.is_(None),
+               DataKey.wrapped.is_not(None))
+    ).all()
+    by_official: dict[uuid.UUID, _Candidate] = {}
+    for entry, official, data_key, agency in rows:
+        uow.vault.remember(data_key)
+        candidate = by_official.setdefault(official.id, _Candidate(official, []))
+        candidate.entries.append((entry, agency))
+    return list(by_official.values())
+
+
+def _identity_of(uow: UnitOfWork, official: Official) -> Identity:
+    values = uow.vault.open_all(sealed(official))
+    return Identity(values["given_names"] or "", values["paternal_surname"],
+                    values["maternal_surname"], text_date(values["birth_date"]), values["sex"],
+                    values["curp"])
+
+
+def _detail_available(actor: Actor, agency: Agency) -> bool:
+    return can(actor, Permission.ENTRY_READ, Target(country=agency.country, agency_id=agency.id))
+
+
+def find_hits(uow: UnitOfWork, actor: Actor, identity: Identity) -> tuple[list[HitView], int]:
+    """Matched in-force entries, best first, and the number of candidates decrypted."""
+    query = normalise(identity)
+    candidates = _in_force_candidates(uow, _candidate_ids(uow, query))
+    hits: list[HitView] = []
+    for candidate in candidates:
+        match = score(query, normalise(_identity_of(uow, candidate.official)))
+        if match.level is None:
+            continue
+        for entry, agency in candidate.entries:
+            hits.append(HitView(
+                entry.id, match.level.value, match.score, agency.code, agency.country.value,
+                entry.reason.value, entry.status.value, entry.case_ref, entry.handling_code,
+                _detail_available(actor, agency), match.reasons,
+            ))
+    hits.sort(key=lambda h: (_LEVEL_ORDER[h.level], -h.score, str(h.entry_id)))
+    return hits, len(candidates)
+
+
+def _record(uow: UnitOfWork, actor: Actor, purpose: ScreeningPurpose, identity: Identity,
+            batch_id: uuid.UUID | None, row: int | None) -> ScreeningResult:
+    """Screen one validated identity, store it with its hits and audit it (caller commits)."""
+    assert actor.user_id and actor.agency_id
+    hits, candidates = find_hits(uow, actor, identity)
+    outcome = ScreeningOutcome.HIT if hits else ScreeningOutcome.NO_HIT
+    fingerprint = query_fingerprint(uow, identity)
+    screening = Screening(
+        id=new_id(), screened_at=uow.clock(), user_id=actor.user_id, agency_id=actor.agency_id,
+        purpose=purpose, query_fingerprint=fingerprint, outcome=outcome, hit_count=len(hits),
+        candidates=candidates, batch_id=batch_id,
+    )
+    uow.session.add(screening)
+    uow.session.add_all(ScreeningHit(id=new_id(), screening_id=screening.id, entry_id=h.entry_id,
+                                     level=h.level, score=h.score) for h in hits)
+    uow.audit.append(actor, "screening.run", object_type="screening", object_id=screening.id,
+                     purpose=purpose.value, details={
+                         "query": fingerprint, "outcome": outcome.value, "candidates": candidates,
+                         "entries": [str(h.entry_id) for h in hits],
+                         "levels": [h.level for h in hits],
+                         "batch": str(batch_id) if batch_id else None,
+                     })
+    return ScreeningResult(screening.id, outcome, purpose, screening.screened_at, candidates,
+                           hits, row)
+
+
+def screen(
+    uow: UnitOfWork, actor: Actor, purpose: str | None, data: ScreeningInput
+) -> ScreeningResult:
+    """Screen one candidate for a stated purpose; the screening is recorded and audited."""
+    with uow:
+        uow.require(actor, Permission.SCREEN, NO_TARGET, action="screening.run",
+                    object_type="screening")
+        problems = Problems()
+        clean_purpose = parse_purpose(problems, purpose)
+        identity = validate_query(problems, data, uow.today())
+        problems.check()
+        assert clean_purpose
+        result = _record(uow, actor, clean_purpose, identity, None, data.row)
+        uow.commit()
+        return result
+
+
+def screen_batch(
+    uow: UnitOfWork, actor: Actor, purpose: str | None, rows: Sequence[ScreeningInput]
+) -> BatchResult:
+    """Screen a roster in one transaction; a bad row is reported with its problems and skipped."""
+    with uow:
+        uow.require(actor, Permission.SCREEN, NO_TARGET, action="screening.batch",
+                    object_type="screening")
+        problems = Problems()
+        clean_purpose = parse_purpose(problems, purpose)
+        if not rows:
+            problems.add("rows", "is empty: send at least one candidate")
+        elif len(rows) > MAX_BATCH_ROWS:
+            problems.add("rows", f"has {len(rows)} candidates; send at most {MAX_BATCH_ROWS} "
+                                 "per request")
+        problems.check()
+        assert clean_purpose
+        batch = BatchResult(new_id(), clean_purpose)
+        for index, data in enumerate(rows, start=1):
+            row = data.row if data.row is not None else index
+            row_problems = Problems(row=row)
+            identity = validate_query(row_problems, data, uow.today())
+            if row_problems:
+                batch.results.append(RowError(row, row_problems.items))
+                continue
+            batch.results.append(_record(uow, actor, clean_purpose, identity, batch.batch_id, row))
+        screened = [r for r in batch.results if isinstance(r, ScreeningResult)]
+        uow.audit.append(actor, "screening.batch", object_type="screening_batch",
+                         object_id=batch.batch_id, purpose=clean_purpose.value, details={
+                             "rows": len(rows), "screened": len(screened),
+                             "hits": sum(r.is_hit for r in screened),
+                             "rejected": len(rows) - len(screened),
+                         })
+        uow.commit()
+        return batch
+
+
+def entry_summary(uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str) -> HitView:
+    """The hit summary of an entry that came up in a screening by the actor's agency.
+
+    Other entries are reported as not found, so that the endpoint cannot be used to
+    probe the registry by id.
+    """
+    with uow:
+        uow.require(actor, Permission.SCREEN, NO_TARGET, action="entry.summary",
+                    object_type="entry", object_id=entry_id)
+        entry_uuid = parse_id(entry_id, "entry")
+        best = uow.session.execute(
+            select(ScreeningHit.level, ScreeningHit.score).join(Screening)
+            .where(ScreeningHit.entry_id == entry_uuid, Screening.agency_id == actor.agency_id)
+            .order_by(Screening.screened_at.desc()).limit(1)
+        ).first()
+        entry = uow.session.get(RegistryEntry, entry_uuid)
+        if best is None or entry is None:
+            raise NotFound(f"entry {entry_id} does not exist or has not come up in your "
+                           "agency's screenings")
+        agency = entry.originating_agency
+        view = HitView(entry.id, best.level, best.score, agency.code, agency.country.value,
+                       entry.reason.value, entry.status.value, entry.case_ref,
+                       entry.handling_code, _detail_available(actor, agency))
+        uow.audit.append(actor, "entry.summary", object_type="entry", object_id=entry.id)
+        uow.commit()
+        return view
+
