@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, Executable, event, select, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from registry.config import Settings
 from registry.crypto import PURPOSES, FileKeyProvider, KeyProvider, Keyring, WrappedKey
@@ -23,32 +24,91 @@ def make_key_provider(settings: Settings, *, create: bool = False) -> KeyProvide
     if settings.key_provider == "pkcs11":
         from registry.crypto.pkcs11 import Pkcs11KeyProvider
 
-        return Pkcs11KeyProvider.from_env()
+        provider = Pkcs11KeyProvider.from_env()
+        if create:
+            provider.ensure_kek()
+        return provider
     if settings.key_provider != "file":
-        raise KeyUnavailable(f"VETREG_KEY_PROVIDER must be 'file' or 'pkcs11', not {settings.key_provider!r}")
+        raise KeyUnavailable(
+            f"VETREG_KEY_PROVIDER must be 'file' or 'pkcs11', not {settings.key_provider!r}"
+        )
     assert settings.key_file is not None
     if create:
         return FileKeyProvider.open_or_create(settings.key_file)[0]
     return FileKeyProvider(settings.key_file)
 
 
-def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
-    """Unwrap the stored root secrets; refuses to start without them."""
-    rows = session.scalars(select(KeySecret).where(KeySecret.state != "destroyed")).all()
+# Secrets a process keeps in memory: the one in use, one being built, one being phased out.
+LOADED_STATES = ("active", "building", "retiring")
+# Arbitrary constant naming the key-state lock on PostgreSQL (see `install_key_sync`).
+PG_KEY_LOCK = 0x7665747265670002
+# `session.info` flag: this session's transactions take the key-state lock exclusively.
+EXCLUSIVE_KEY_LOCK = "vetreg_exclusive_key_lock"
+
+
+def _read_secrets(
+    rows: Any, provider: KeyProvider, known: Keyring | None = None
+) -> tuple[dict[str, dict[int, bytes]], dict[str, int], tuple[tuple[str, int, str], ...]]:
     secrets: dict[str, dict[int, bytes]] = {}
     active: dict[str, int] = {}
-    for row in rows:
-        secrets.setdefault(row.purpose, {})[row.version] = provider.unwrap(
-            row.kek_id, row.wrapped
-        )
-        if row.state == "active":
-            active[row.purpose] = max(active.get(row.purpose, 0), row.version)
+    marker = []
+    for purpose, version, state, kek_id, wrapped in rows:
+        if state not in LOADED_STATES:
+            continue
+        marker.append((purpose, version, state))
+        value = known.secrets.get(purpose, {}).get(version) if known else None
+        secrets.setdefault(purpose, {})[version] = value or provider.unwrap(kek_id, wrapped)
+        if state == "active":
+            active[purpose] = max(active.get(purpose, 0), version)
+    return secrets, active, tuple(sorted(marker))
+
+
+_SECRET_COLUMNS = (KeySecret.purpose, KeySecret.version, KeySecret.state, KeySecret.kek_id,
+                   KeySecret.wrapped)
+
+
+def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
+    """Unwrap the stored root secrets; refuses to start without them."""
+    rows = session.execute(select(*_SECRET_COLUMNS)).all()
+    secrets, active, marker = _read_secrets(rows, provider)
     missing = [p for p in PURPOSES if p not in active]
     if missing:
         raise KeyUnavailable(
             f"key secrets missing ({', '.join(missing)}); run 'vetreg init' first"
         )
-    return Keyring(provider, secrets, active)
+    return Keyring(provider, secrets, active, marker=marker)
+
+
+def sync_keyring(connection: Connection, keyring: Keyring) -> None:
+    """Bring the process's keyring up to the stored secrets (a rotation may have switched them).
+
+    On PostgreSQL the transaction first takes the key-state lock shared, so a rotation step
+    that takes it exclusively (an index batch, the switch) never interleaves with it.
+    """
+    query: Executable
+    if connection.dialect.name == "postgresql":
+        query = text(
+            "SELECT purpose, version, state, kek_id, wrapped FROM key_secrets, "
+            "(SELECT pg_advisory_xact_lock_shared(:lock)) AS key_lock"
+        ).bindparams(lock=PG_KEY_LOCK)
+    else:
+        query = select(*_SECRET_COLUMNS)
+    rows = connection.execute(query).all()
+    current = tuple(sorted((r[0], r[1], r[2]) for r in rows if r[2] in LOADED_STATES))
+    if current != keyring.marker:
+        secrets, active, marker = _read_secrets(rows, keyring.provider, keyring)
+        if all(p in active for p in PURPOSES):
+            keyring.replace(secrets, active, marker)
+
+
+def install_key_sync(factory: sessionmaker[Session], keyring: Keyring) -> None:
+    """Every transaction of `factory` starts by syncing the keyring (see `sync_keyring`)."""
+
+    @event.listens_for(factory, "after_begin")
+    def _on_begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+        if session.info.get(EXCLUSIVE_KEY_LOCK) and connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": PG_KEY_LOCK})
+        sync_keyring(connection, keyring)
 
 
 def ensure_key_secrets(session: Session, provider: KeyProvider) -> list[str]:
@@ -58,9 +118,8 @@ def ensure_key_secrets(session: Session, provider: KeyProvider) -> list[str]:
     for purpose in PURPOSES:
         if purpose not in present:
             wrapped: WrappedKey = Keyring.new_secret(provider)
-            session.add(
-                KeySecret(purpose=purpose, version=1, kek_id=wrapped.kek_id, wrapped=wrapped.wrapped)
-            )
+            session.add(KeySecret(purpose=purpose, version=1, kek_id=wrapped.kek_id,
+                                  wrapped=wrapped.wrapped))
             created.append(purpose)
     return created
 
@@ -78,13 +137,15 @@ class RegistryContext:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, clock: Callable[[], dt.datetime] = utcnow, engine: Engine | None = None
+        cls, settings: Settings, *, clock: Callable[[], dt.datetime] = utcnow,
+        engine: Engine | None = None,
     ) -> RegistryContext:
         engine = engine or make_engine(settings.database_url)
         factory = make_session_factory(engine)
         provider = make_key_provider(settings)
         with factory() as session:
             keyring = load_keyring(session, provider)
+        install_key_sync(factory, keyring)
         return cls(settings, engine, factory, provider, keyring, clock)
 
     def uow(self) -> UnitOfWork:

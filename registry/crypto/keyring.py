@@ -48,9 +48,20 @@ class Keyring:
     secrets: Mapping[str, Mapping[int, bytes]]
     active: Mapping[str, int]
     _derived: dict[tuple[str, int, str], bytes] = field(default_factory=dict, repr=False)
+    # (purpose, version, state) of the stored secrets this keyring reflects.
+    marker: tuple[tuple[str, int, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"<Keyring active={dict(self.active)}>"
+
+    def replace(
+        self,
+        secrets: Mapping[str, Mapping[int, bytes]],
+        active: Mapping[str, int],
+        marker: tuple[tuple[str, int, str], ...],
+    ) -> None:
+        """Adopt a new set of root secrets (after a rotation), swapping each mapping whole."""
+        self.secrets, self.active, self.marker = secrets, active, marker
 
     @staticmethod
     def new_secret(provider: KeyProvider) -> WrappedKey:

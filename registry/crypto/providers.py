@@ -45,6 +45,7 @@ class FileKeyProvider:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._stamp: tuple[int, int, int] | None = None
         self._state = self._read()
 
     @classmethod
@@ -66,7 +67,8 @@ class FileKeyProvider:
 
     def _read(self) -> dict[str, object]:
         try:
-            mode = self.path.stat().st_mode
+            info = self.path.stat()
+            mode = info.st_mode
         except FileNotFoundError:
             raise KeyUnavailable(
                 f"key file {self.path} not found; run 'vetreg init' to create it"
@@ -79,7 +81,17 @@ class FileKeyProvider:
             state: dict[str, object] = json.load(fh)
         if state.get("format") != KEY_FILE_FORMAT:
             raise KeyUnavailable(f"key file {self.path} has an unknown format")
+        self._stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
         return state
+
+    def _refresh(self) -> None:
+        """Re-read the file if another process (a rotation) replaced it since we read it."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return  # keep serving from memory; the next write will say what is wrong
+        if (info.st_ino, info.st_mtime_ns, info.st_size) != self._stamp:
+            self._state = self._read()
 
     def _keks(self) -> dict[str, str]:
         keks = self._state["keks"]
@@ -87,15 +99,19 @@ class FileKeyProvider:
         return keks
 
     def _kek(self, kek_id: str) -> bytes:
+        if kek_id not in self._keks():
+            self._refresh()
         try:
             return base64.b64decode(self._keks()[kek_id])
         except KeyError:
             raise KeyUnavailable(f"key-encryption key {kek_id!r} is not in {self.path}") from None
 
     def active_kek_id(self) -> str:
+        self._refresh()
         return str(self._state["active"])
 
     def kek_ids(self) -> list[str]:
+        self._refresh()
         return sorted(self._keks(), key=lambda k: int(k.rsplit("-", 1)[1]))
 
     def wrap(self, kek_id: str, key: bytes) -> bytes:
@@ -109,6 +125,7 @@ class FileKeyProvider:
 
     def new_kek(self) -> str:
         """Add a KEK and make it the active one; older KEKs stay until retired."""
+        self._refresh()
         number = max(int(k.rsplit("-", 1)[1]) for k in self._keks()) + 1
         kek_id = f"file-{number}"
         self._keks()[kek_id] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -117,6 +134,8 @@ class FileKeyProvider:
         return kek_id
 
     def retire_kek(self, kek_id: str) -> None:
+        """Remove a KEK from the file: data keys still wrapped under it become unrecoverable."""
+        self._refresh()
         if kek_id == self.active_kek_id():
             raise KeyUnavailable("the active key-encryption key cannot be retired")
         self._keks().pop(kek_id, None)
@@ -133,3 +152,5 @@ class FileKeyProvider:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        info = self.path.stat()
+        self._stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
