@@ -33,7 +33,8 @@ def test_exact_hit_reports_the_entry_without_names(ctx: RegistryContext, world: 
     [hit] = result.hits
     assert (hit.entry_id, hit.level, hit.originating_agency, hit.originating_country) == (
         listed.mx_entry, "exact", "MX-GN", "MX")
-    assert (hit.reason, hit.status, hit.case_ref) == ("expelled_corruption", "active", "GN-2025-017")
+    assert (hit.reason, hit.status, hit.case_ref) == (
+        "expelled_corruption", "active", "GN-2025-017")
     assert hit.detail_available is False  # other country: summary only
     same = screen(ctx.uow(), world.actor("MX", "screener"), "HIRING", as_query(MX_PERSON))
     assert same.hits[0].detail_available is True
