@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -95,7 +96,7 @@ class ConfirmationRequest(Base):
     """
 
     __tablename__ = "confirmation_requests"
-    ENCRYPTED = ("candidate",)
+    ENCRYPTED: ClassVar[tuple[str, ...]] = ("candidate",)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     hit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screening_hits.id"), unique=True)
