@@ -114,6 +114,13 @@ def load_demo(ctx: RegistryContext, operator: Actor, seed: int = 2026) -> DemoRe
                     effective_date=evaluated + dt.timedelta(days=7),
                     narrative="Demonstration entry (synthetic person)."))
     tf = taskforces.create_task_force(ctx.uow(), mx, code="JTF-NORTE", name="Joint Task Force Norte")
-    for i, official_id in enumerate(officials["MX"][1:5] + officials["US"][1:3]):
+    # Only officials with a valid pass may join (joint units re-vet yearly): a recent one first.
+    members = [(mx, o) for o in officials["MX"][1:4]] + [(us, o) for o in officials["US"][1:3]]
+    for i, (actor, official_id) in enumerate(members):
+        record_evaluation(ctx.uow(), actor, EvaluationInput(
+            official_id=official_id, type="recertification", outcome="pass",
+            evaluated_on=today - dt.timedelta(days=20 + i),
+            components={"polygraph": "pass", "background": "pass", "psychological": "pass",
+                        "toxicological": "pass", "medical": "pass"}))
         taskforces.add_member(ctx.uow(), mx, tf, official_id, role="investigator", senior=i == 0)
     return DemoReport(created=True, logins=[(u, a, ", ".join(r)) for u, a, r in USERS])

@@ -6,6 +6,21 @@ from registry.models.audit_log import AuditCheckpoint, AuditCosignature
 from registry.models.base import Base
 from registry.models.entries import RedressRequest, RegistryEntry
 from registry.models.keys import DataKey, KeySecret, OfficialIndex
+from registry.models.lifecycle import (
+    AgencyMailbox,
+    LifecycleSetting,
+    Notification,
+    OverrideRequest,
+    OverrideVote,
+    RecertPolicy,
+    RecertSchedule,
+    RevetContribution,
+    RevetDraw,
+    RevetRosterEntry,
+    RevetSelection,
+    Suspension,
+    SuspensionReason,
+)
 from registry.models.lifecycle_keys import KeyRotation, LegalHold, RetentionRule
 from registry.models.people import Employment, Official
 from registry.models.screening import (
@@ -21,6 +36,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Agency",
+    "AgencyMailbox",
     "ApiToken",
     "AuditCheckpoint",
     "AuditCosignature",
@@ -33,14 +49,26 @@ __all__ = [
     "KeyRotation",
     "KeySecret",
     "LegalHold",
+    "LifecycleSetting",
     "Membership",
+    "Notification",
     "Official",
     "OfficialIndex",
+    "OverrideRequest",
+    "OverrideVote",
+    "RecertPolicy",
+    "RecertSchedule",
     "RedressRequest",
     "RegistryEntry",
     "RetentionRule",
+    "RevetContribution",
+    "RevetDraw",
+    "RevetRosterEntry",
+    "RevetSelection",
     "Screening",
     "ScreeningHit",
+    "Suspension",
+    "SuspensionReason",
     "TaskForce",
     "User",
     "UserCredential",

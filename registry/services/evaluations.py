@@ -13,15 +13,10 @@ from registry.models import Evaluation
 from registry.models.base import new_id
 from registry.models.enums import ComponentResult, EvaluationComponent, EvaluationType, Outcome
 from registry.policy import Actor, Permission
+from registry.services import compliance
 from registry.services.common import agency_by_code, load_official, official_target
-from registry.services.dates import add_years
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
-
-# Validity of a pass: Mexico's control-de-confianza certification lasts three years;
-# members of joint task forces and vetted units are re-vetted every year.
-DEFAULT_VALIDITY_YEARS = 3
-TASK_FORCE_VALIDITY_YEARS = 1
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,10 @@ def _check_components(problems: Problems, raw: Mapping[str, str], outcome: Outco
 
 
 def record_evaluation(uow: UnitOfWork, actor: Actor, data: EvaluationInput) -> uuid.UUID:
-    """Record an evaluation; a pass gets a validity date unless one is given."""
+    """Record an evaluation; a pass's due date comes from the recertification policy.
+
+    An explicit `valid_until` caps the policy's date.
+    """
     with uow:
         official = load_official(uow, data.official_id)
         target = official_target(uow, official)
@@ -88,9 +86,6 @@ def record_evaluation(uow: UnitOfWork, actor: Actor, data: EvaluationInput) -> u
             problems.add("valid_until", "must be after the evaluation date")
         problems.check()
         assert kind and outcome and evaluated_on
-        if outcome is Outcome.PASS and valid_until is None:
-            years = TASK_FORCE_VALIDITY_YEARS if target.joint_taskforce else DEFAULT_VALIDITY_YEARS
-            valid_until = add_years(evaluated_on, years)
         evaluation = Evaluation(
             id=new_id(), version=1, official_id=official.id,
             evaluating_agency_id=agency.id if agency else actor.agency_id, type=kind,
@@ -102,6 +97,8 @@ def record_evaluation(uow: UnitOfWork, actor: Actor, data: EvaluationInput) -> u
         uow.audit.append(actor, "evaluation.record", object_type="evaluation", object_id=evaluation.id,
                          details={"official": str(official.id), "type": kind.value,
                                   "outcome": outcome.value})
+        # Next due date from the recertification policy; a fail or refusal suspends at once.
+        compliance.after_evaluation(uow, actor, official.id)
         uow.commit()
         return evaluation.id
 

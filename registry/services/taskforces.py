@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.models import Agency, Membership, TaskForce
 from registry.models.base import new_id
-from registry.models.enums import Country, TaskForceStatus
+from registry.models.enums import AuditOutcome, Country, TaskForceStatus
 from registry.policy import NO_TARGET, Actor, Permission, Target
+from registry.services import compliance, recertification
 from registry.services.common import load, load_official
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
@@ -104,10 +105,28 @@ def add_member(
         membership = Membership(id=new_id(), task_force_id=task_force.id, official_id=official.id,
                                 role=clean_role, senior=senior, joined_on=joined, added_by=actor.user_id)
         uow.session.add(membership)
+        uow.session.flush()
+        breach = compliance.assignment_breach(uow, task_force.id, official.id)
+        if breach is not None:
+            _refuse_assignment(uow, actor, task_force.id, official.id, breach)
         uow.audit.append(actor, "taskforce.add_member", object_type="taskforce", object_id=task_force.id,
                          details={"official": str(official.id), "senior": senior})
+        compliance.reassess(uow, actor, [task_force.id])
         uow.commit()
         return membership.id
+
+
+def _refuse_assignment(uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID,
+                       official_id: uuid.UUID, rule: str) -> None:
+    """Record the refused assignment on its own, then refuse it with the rule it breaks."""
+    uow.session.rollback()
+    uow.audit = type(uow.audit)(uow.session, uow.clock)
+    uow.audit.append(actor, "taskforce.add_member", object_type="taskforce", object_id=task_force_id,
+                     outcome=AuditOutcome.DENIED, details={"official": str(official_id), "rule": rule})
+    uow.commit()
+    raise ValidationFailed.single(
+        "official", f"{compliance.RULE_TEXT[rule]}; only an approved commission override "
+        "waiving this member allows the assignment")
 
 
 def remove_member(
@@ -132,6 +151,8 @@ def remove_member(
         membership.left_on = left
         uow.audit.append(actor, "taskforce.remove_member", object_type="taskforce",
                          object_id=task_force.id, details={"official": str(membership.official_id)})
+        recertification.refresh_officials(uow, [official.id])
+        compliance.reassess(uow, actor, [task_force.id])
         uow.commit()
 
 

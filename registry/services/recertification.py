@@ -1,0 +1,381 @@
+"""Recertification: validity policy, each official's next due date, due and overdue lists.
+
+A pass is valid for the months the most specific matching rule gives (membership of a joint
+task force first, then country, then sector); defaults: 36 months, 12 for joint task-force
+and vetted-unit members. The schedule (`recert_schedule`) is derived, set-based, from
+evaluations, employments, rosters, entries and the policy, and rebuilt whenever one changes.
+A pass is valid through its due date; the day after, the official is overdue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from registry.models import Agency, RecertPolicy, RecertSchedule
+from registry.models.enums import Country, Sector
+from registry.models.lifecycle import ANY
+from registry.policy import NO_TARGET, Actor, Permission, can
+from registry.services.common import agency_by_code
+from registry.services.validation import Problems
+from registry.uow import UnitOfWork
+
+DEFAULT_MONTHS = 36
+TASK_FORCE_MONTHS = 12
+MAX_MONTHS = 120
+REMINDER_DAYS = (90, 30, 7)
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """Same day `months` later, clamped to the month's end (29 Feb + 12 months = 28 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    country: str
+    sector: str
+    task_force: bool
+    months: int
+    built_in: bool = False
+
+
+class Policy:
+    """The rules in force; `months_for` resolves the most specific one."""
+
+    def __init__(self, rules: Iterable[PolicyRule]) -> None:
+        self.rules = {(r.country, r.sector, r.task_force): r for r in rules}
+        for task_force, months in ((False, DEFAULT_MONTHS), (True, TASK_FORCE_MONTHS)):
+            self.rules.setdefault((ANY, ANY, task_force),
+                                  PolicyRule(ANY, ANY, task_force, months, built_in=True))
+
+    def rule_for(self, country: str, sector: str, task_force: bool) -> PolicyRule:
+        memberships = (True, False) if task_force else (False,)
+        for member in memberships:
+            for c, s in ((country, sector), (country, ANY), (ANY, sector), (ANY, ANY)):
+                rule = self.rules.get((c, s, member))
+                if rule is not None:
+                    return rule
+        raise AssertionError("the built-in rules always match")
+
+    def months_for(self, country: str, sector: str, task_force: bool) -> int:
+        return self.rule_for(country, sector, task_force).months
+
+    def sorted_rules(self) -> list[PolicyRule]:
+        return sorted(self.rules.values(),
+                      key=lambda r: (r.task_force, r.country != ANY, r.sector != ANY, r.country, r.sector))
+
+
+def load_policy(session: Session) -> Policy:
+    rows = session.scalars(select(RecertPolicy))
+    return Policy(PolicyRule(r.country, r.sector, r.task_force, r.validity_months) for r in rows)
+
+
+def list_policy(uow: UnitOfWork, actor: Actor) -> list[PolicyRule]:
+    """The rules in force, built-in defaults included."""
+    with uow:
+        permission = (Permission.RECERT_POLICY_MANAGE if can(actor, Permission.RECERT_POLICY_MANAGE)
+                      else Permission.SCHEDULE_READ)
+        uow.require(actor, permission, NO_TARGET, action="recert.policy_list")
+        return load_policy(uow.session).sorted_rules()
+
+
+def set_policy(
+    uow: UnitOfWork, actor: Actor, *, country: str | None, sector: str | None, task_force: bool,
+    months: int | None,
+) -> int:
+    """Set (or, with `months=None`, remove) a rule; every due date is recomputed at once.
+
+    Returns the number of officials whose schedule was recomputed.
+    """
+    with uow:
+        uow.require(actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="recert.policy_set")
+        problems = Problems()
+        clean_country = ANY if country in (None, "", ANY) else problems.choice("country", country, Country)
+        clean_sector = ANY if sector in (None, "", ANY) else problems.choice("sector", sector, Sector)
+        if months is not None and not 1 <= months <= MAX_MONTHS:
+            problems.add("months", f"must be between 1 and {MAX_MONTHS}")
+        problems.check()
+        key = (str(clean_country), str(clean_sector), task_force)
+        row = uow.session.get(RecertPolicy, key)
+        before = row.validity_months if row else None
+        if months is None:
+            if row is None:
+                problems.add("months", "there is no such rule to remove")
+                problems.check()
+            uow.session.delete(row)
+        elif row is None:
+            uow.session.add(RecertPolicy(country=key[0], sector=key[1], task_force=task_force,
+                                         validity_months=months, updated_at=uow.clock(),
+                                         updated_by=actor.user_id))
+        else:
+            row.validity_months, row.updated_at, row.updated_by = months, uow.clock(), actor.user_id
+        uow.session.flush()
+        count = rebuild_schedule(uow.session, uow.clock())
+        uow.audit.append(actor, "recert.policy_set", object_type="recert_policy",
+                         object_id=f"{key[0]}/{key[1]}/{'taskforce' if task_force else 'all'}",
+                         details={"months_before": before, "months": months, "recomputed": count})
+        uow.commit()
+        return count
+
+
+# --- the schedule, set-based -------------------------------------------------------------
+
+def _add_months_sql(dialect: str, date_sql: str, months_sql: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST({date_sql} + make_interval(months => {months_sql}) AS DATE)"
+    plus = f"date({date_sql}, '+' || {months_sql} || ' months')"
+    # SQLite rolls 31 Jan + 1 month over into March; clamp to the month's last day instead.
+    return (f"(CASE WHEN strftime('%d', {plus}) = strftime('%d', {date_sql}) THEN {plus} "
+            f"ELSE date({plus}, 'start of month', '-1 day') END)")
+
+
+def _policy_values(policy: Policy) -> str:
+    rows = []
+    for country in Country:
+        for sector in Sector:
+            for member in (0, 1):
+                months = policy.months_for(country.value, sector.value, bool(member))
+                rows.append(f"('{country.value}', '{sector.value}', {member}, {months})")
+    return ", ".join(rows)
+
+
+_REBUILD = """
+INSERT INTO recert_schedule (official_id, agency_id, country, sector, task_force, standing,
+    last_evaluation_id, last_evaluated_on, last_pass_on, cap_until, validity_months, due_on,
+    computed_at)
+WITH pol(country, sector, member, months) AS (VALUES {policy}),
+cur AS (
+    SELECT official_id, agency_id FROM (
+        SELECT official_id, agency_id, ROW_NUMBER() OVER (
+            PARTITION BY official_id ORDER BY seniority DESC, started_on DESC, id DESC) AS rn
+        FROM employments WHERE ended_on IS NULL {emp_filter}) ranked
+    WHERE rn = 1),
+serving AS (
+    SELECT o.id AS official_id, COALESCE(cur.agency_id, o.owner_agency_id) AS agency_id
+    FROM officials o LEFT JOIN cur ON cur.official_id = o.id
+    WHERE (cur.official_id IS NOT NULL
+           OR NOT EXISTS (SELECT 1 FROM employments e WHERE e.official_id = o.id)) {off_filter}),
+member AS (
+    SELECT DISTINCT m.official_id FROM task_force_memberships m
+    JOIN task_forces t ON t.id = m.task_force_id
+    WHERE m.left_on IS NULL AND t.joint = {true} AND t.status <> 'disbanded' {mem_filter}),
+listed AS (
+    SELECT DISTINCT official_id FROM registry_entries
+    WHERE status IN ('active', 'under_appeal') {ent_filter}),
+last_eval AS (
+    SELECT official_id, id, outcome, evaluated_on, valid_until FROM (
+        SELECT official_id, id, outcome, evaluated_on, valid_until, ROW_NUMBER() OVER (
+            PARTITION BY official_id ORDER BY evaluated_on DESC, recorded_at DESC, id DESC) AS rn
+        FROM evaluations WHERE outcome IN ('pass', 'fail', 'refused') {eva_filter}) ranked
+    WHERE rn = 1),
+base AS (
+    SELECT s.official_id, s.agency_id, a.country, a.sector,
+        CASE WHEN member.official_id IS NULL THEN 0 ELSE 1 END AS member,
+        CASE WHEN listed.official_id IS NOT NULL THEN 'listed'
+             WHEN le.outcome IS NULL THEN 'none' ELSE le.outcome END AS standing,
+        le.id AS evaluation_id, le.evaluated_on, le.valid_until
+    FROM serving s JOIN agencies a ON a.id = s.agency_id
+    LEFT JOIN member ON member.official_id = s.official_id
+    LEFT JOIN listed ON listed.official_id = s.official_id
+    LEFT JOIN last_eval le ON le.official_id = s.official_id),
+timed AS (
+    SELECT b.*, pol.months,
+        CASE WHEN b.standing = 'pass' THEN {add_months} END AS policy_due
+    FROM base b JOIN pol ON pol.country = b.country AND pol.sector = b.sector
+        AND pol.member = b.member)
+SELECT official_id, agency_id, country, sector, {member_bool}, standing, evaluation_id,
+    evaluated_on, CASE WHEN standing = 'pass' THEN evaluated_on END,
+    CASE WHEN standing = 'pass' THEN valid_until END,
+    CASE WHEN standing = 'pass' THEN months END,
+    CASE WHEN standing <> 'pass' THEN NULL
+         WHEN valid_until IS NOT NULL AND valid_until < policy_due THEN valid_until
+         ELSE policy_due END,
+    :now
+FROM timed
+"""
+
+
+def rebuild_schedule(
+    session: Session, now: dt.datetime, official_ids: Iterable[uuid.UUID] | None = None, *,
+    members_only: bool = False,
+) -> int:
+    """Recompute the schedule (all, some officials, or task-force members) in a few statements."""
+    dialect = session.get_bind().dialect.name
+    policy = load_policy(session)
+    params: dict[str, object] = {"now": now if dialect == "postgresql" else
+                                 now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}
+    filters = dict.fromkeys(("emp", "off", "mem", "ent", "eva"), "")
+    ids = None if official_ids is None else sorted(set(official_ids))
+    if ids is not None:
+        if not ids:
+            return 0
+        placeholders = ", ".join(f":o{i}" for i in range(len(ids)))
+        for i, official in enumerate(ids):
+            params[f"o{i}"] = official if dialect == "postgresql" else official.hex
+        column = {"emp": "official_id", "off": "o.id", "mem": "m.official_id",
+                  "ent": "official_id", "eva": "official_id"}
+        filters = {k: f"AND {c} IN ({placeholders})" for k, c in column.items()}
+        session.execute(delete(RecertSchedule).where(RecertSchedule.official_id.in_(ids)))
+    elif members_only:
+        roster = "(SELECT official_id FROM task_force_memberships WHERE left_on IS NULL)"
+        column = {"emp": "official_id", "off": "o.id", "mem": "m.official_id",
+                  "ent": "official_id", "eva": "official_id"}
+        filters = {k: f"AND {c} IN {roster}" for k, c in column.items()}
+        session.execute(text(f"DELETE FROM recert_schedule WHERE official_id IN {roster}"))
+    else:
+        session.execute(delete(RecertSchedule))
+    sql = _REBUILD.format(
+        policy=_policy_values(policy),
+        true="true" if dialect == "postgresql" else "1",
+        member_bool="member = 1" if dialect == "postgresql" else "member",
+        add_months=_add_months_sql(dialect, "b.evaluated_on", "pol.months"),
+        **{f"{k}_filter": v for k, v in filters.items()},
+    )
+    result = session.execute(text(sql), params)
+    session.expire_all()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def refresh_officials(uow: UnitOfWork, official_ids: Iterable[uuid.UUID]) -> None:
+    """Recompute some officials' schedule inside the caller's transaction."""
+    uow.session.flush()
+    rebuild_schedule(uow.session, uow.clock(), official_ids)
+
+
+def rebuild(uow: UnitOfWork, actor: Actor) -> int:
+    """Recompute every official's schedule (after imports, listings, or as a nightly job)."""
+    with uow:
+        uow.require(actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="recert.rebuild")
+        count = rebuild_schedule(uow.session, uow.clock())
+        uow.audit.append(actor, "recert.rebuild", object_type="recert_schedule",
+                         details={"officials": count})
+        uow.commit()
+        return count
+
+
+def policy_due_date(session: Session, official_id: uuid.UUID, evaluated_on: dt.date) -> dt.date:
+    """Due date a pass on `evaluated_on` gets under the policy, as the schedule would compute."""
+    row = session.get(RecertSchedule, official_id)
+    policy = load_policy(session)
+    if row is None:
+        return add_months(evaluated_on, policy.months_for(ANY, ANY, False))
+    return add_months(evaluated_on, policy.months_for(row.country, row.sector, row.task_force))
+
+
+# --- due lists ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueItem:
+    official_id: uuid.UUID
+    agency: str
+    country: str
+    task_force: bool
+    standing: str
+    last_pass_on: dt.date | None
+    due_on: dt.date | None
+    state: str  # "overdue", "due", "unvetted", "failed", "refused"
+    days_left: int | None
+
+
+def parse_within(value: str | int | None) -> int:
+    """`30d`, `12w`, `6m` or a number of days."""
+    if value is None or value == "":
+        return 30
+    if isinstance(value, int):
+        return value
+    raw = value.strip().lower()
+    units = {"d": 1, "w": 7, "m": 30, "y": 365}
+    factor = units.get(raw[-1:], None)
+    number = raw[:-1] if factor else raw
+    if not number.isdigit() or int(number) > 3650:
+        raise ValueError("expected a number of days such as 30d, 12w or 6m (at most 10 years)")
+    return int(number) * (factor or 1)
+
+
+def due_list(
+    uow: UnitOfWork, actor: Actor, *, within: str | int | None = "30d", agency: str | None = None,
+    include_unvetted: bool = True, limit: int | None = None, offset: int = 0,
+) -> tuple[list[DueItem], int]:
+    """Who is due within the window, overdue, never vetted or failed; and how many in all."""
+    with uow:
+        uow.require(actor, Permission.SCHEDULE_READ, NO_TARGET, action="recert.due")
+        problems = Problems()
+        days = 0
+        try:
+            days = parse_within(within)
+        except ValueError as exc:
+            problems.add("within", str(exc))
+        agency_row = agency_by_code(uow, agency) if agency else None
+        if agency and agency_row is None:
+            problems.add("agency", f"agency {agency!r} does not exist")
+        if limit is not None and not 1 <= limit <= 10_000:
+            problems.add("limit", "must be between 1 and 10000")
+        problems.check()
+        today = uow.today()
+        query = _due_query(actor, today + dt.timedelta(days=days), agency_row, include_unvetted)
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(RecertSchedule.due_on.is_(None).desc(), RecertSchedule.due_on,
+                               RecertSchedule.official_id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        items = [_item(row, code, today) for row, code in uow.session.execute(query)]
+        uow.audit.append(actor, "recert.due", object_type="recert_schedule",
+                         details={"within_days": days, "agency": agency_row.code if agency_row else None,
+                                  "total": int(total)})
+        uow.commit()
+        return items, int(total)
+
+
+def iter_due(uow: UnitOfWork, actor: Actor, **kwargs: object) -> Iterator[DueItem]:
+    """The whole due list, fetched page by page (for CSV and calendar exports)."""
+    offset = 0
+    while True:
+        items, _total = due_list(uow, actor, limit=5000, offset=offset, **kwargs)  # type: ignore[arg-type]
+        yield from items
+        if len(items) < 5000:
+            return
+        offset += len(items)
+
+
+def _due_query(actor: Actor, horizon: dt.date, agency: Agency | None, include_unvetted: bool):  # type: ignore[no-untyped-def]
+    s = RecertSchedule
+    wanted = [s.due_on <= horizon]
+    if include_unvetted:
+        wanted.append(s.standing.in_(("none", "fail", "refused")))
+    query = (select(s, Agency.code).join(Agency, Agency.id == s.agency_id)
+             .where(s.standing != "listed", or_(*wanted)))
+    if not actor.system:
+        # An officer sees her own country's officials and members of joint task forces.
+        query = query.where(or_(s.country == str(actor.country), s.task_force.is_(True)))
+    if agency is not None:
+        query = query.where(s.agency_id == agency.id)
+    return query
+
+
+def _item(row: RecertSchedule, agency_code: str, today: dt.date) -> DueItem:
+    if row.standing == "pass" and row.due_on is not None:
+        days_left = (row.due_on - today).days
+        state = "overdue" if days_left < 0 else "due"
+    else:
+        days_left = None
+        state = {"none": "unvetted", "fail": "failed", "refused": "refused"}.get(row.standing, row.standing)
+    return DueItem(row.official_id, agency_code, row.country, row.task_force, row.standing,
+                   row.last_pass_on, row.due_on, state, days_left)
+
+
+def reminder_stage(due_on: dt.date, today: dt.date) -> str | None:
+    """The reminder owed today: the nearest of 90/30/7 days already reached, or overdue."""
+    days_left = (due_on - today).days
+    if days_left < 0:
+        return "overdue"
+    reached = [d for d in REMINDER_DAYS if days_left <= d]
+    return str(min(reached)) if reached else None
