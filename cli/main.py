@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from cli import admin
+from cli.confirmations import confirmations_group
 from cli.demo import demo
+from cli.screen import login, screen, screen_batch
 from cli.serve import serve
 
 
@@ -16,6 +18,7 @@ def cli() -> None:
 
     Configuration comes from VETREG_* environment variables (see README).
     Exit codes: 0 success, 1 error, 2 bad input, 4 not permitted, 5 not found, 6 conflict.
+    screen and screen-batch: 0 no hit, 3 hit, 2 bad input, 1 error.
     """
 
 
@@ -27,6 +30,10 @@ cli.add_command(admin.tokens_group)
 cli.add_command(admin.import_command)
 cli.add_command(demo)
 cli.add_command(serve)
+cli.add_command(login)
+cli.add_command(screen)
+cli.add_command(screen_batch)
+cli.add_command(confirmations_group)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -88,6 +88,7 @@ class CleanEntry:
     retain_until: dt.date
     review_on: dt.date | None
     narrative: str | None
+    retain_explicit: bool = False  # otherwise the retention rule for reason and country applies
 
 
 def validate_entry(problems: Problems, data: EntryInput, today: dt.date) -> CleanEntry | None:
@@ -109,13 +110,18 @@ def validate_entry(problems: Problems, data: EntryInput, today: dt.date) -> Clea
     return CleanEntry(
         reason, case_ref, legal_basis, effective, handling, source, info,
         retain or add_years(effective, RETENTION_YEARS[reason]),
-        review or add_years(effective, REVIEW_AFTER_YEARS), narrative,
+        review or add_years(effective, REVIEW_AFTER_YEARS), narrative, retain is not None,
     )
 
 
 def new_entry(uow: UnitOfWork, actor: Actor, official: Official, agency: Agency,
               clean: CleanEntry) -> RegistryEntry:
     """Build and seal an entry (caller audits and commits)."""
+    if not clean.retain_explicit:
+        from registry.services.retention import retention_until  # it imports this module
+
+        clean = replace(clean, retain_until=retention_until(uow, clean.reason, agency.country,
+                                                            clean.effective_date))
     entry = RegistryEntry(
         id=new_id(), version=1, official_id=official.id, originating_agency_id=agency.id,
         reason=clean.reason, case_ref=clean.case_ref, legal_basis=clean.legal_basis,
