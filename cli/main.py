@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from cli import admin
+from cli.audit import audit_group
 from cli.confirmations import confirmations_group
 from cli.demo import demo
 from cli.screen import login, screen, screen_batch
 from cli.serve import serve
+from cli.witness import witness_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,8 +19,8 @@ def cli() -> None:
     """Joint Task-Force Vetting Registry.
 
     Configuration comes from VETREG_* environment variables (see README).
-    Exit codes: 0 success, 1 error, 2 bad input, 4 not permitted, 5 not found, 6 conflict.
-    screen and screen-batch: 0 no hit, 3 hit, 2 bad input, 1 error.
+    Exit codes: 0 success, 1 error, 2 bad input, 3 audit log did not verify, 4 not permitted,
+    5 not found, 6 conflict. screen and screen-batch: 0 no hit, 3 hit, 2 bad input, 1 error.
     """
 
 
@@ -30,6 +32,8 @@ cli.add_command(admin.tokens_group)
 cli.add_command(admin.import_command)
 cli.add_command(demo)
 cli.add_command(serve)
+cli.add_command(audit_group)
+cli.add_command(witness_group)
 cli.add_command(login)
 cli.add_command(screen)
 cli.add_command(screen_batch)

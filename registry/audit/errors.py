@@ -73,3 +73,9 @@ class ForkDetected(EvidenceRefusal):
     """The log offered a checkpoint that is not an extension of the last one cosigned."""
 
     code = "witness_fork"
+
+
+class WitnessUnreachable(AuditError):
+    """A witness could not be reached or answered outside the protocol."""
+
+    code = "witness_unreachable"
