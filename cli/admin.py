@@ -153,6 +153,27 @@ def users_enable(username: str) -> None:
     click.echo(f"Enabled {username}.")
 
 
+@users_group.command("unlock")
+@click.argument("username")
+@handle_errors
+def users_unlock(username: str) -> None:
+    """Release an account locked after 5 failed sign-ins."""
+    from registry.services import auth
+
+    auth.unlock_user(open_registry().uow(), operator(), username)
+    click.echo(f"Released {username}.")
+
+
+@users_group.command("disable-inactive")
+@handle_errors
+def users_disable_inactive() -> None:
+    """Disable every account unused for 90 days (run it daily)."""
+    from registry.services import auth
+
+    count = auth.disable_inactive_users(open_registry().uow(), operator())
+    click.echo(f"Disabled {count} inactive account(s).")
+
+
 @users_group.command("roles")
 @click.argument("username")
 @click.option("--grant", multiple=True, help="Role to grant (repeatable).")

@@ -38,12 +38,25 @@ class _Gunicorn:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int,
+              help="Threads per worker (requests served concurrently by each worker).")
+@click.option("--secure-cookies/--no-secure-cookies", default=None,
+              help="Mark cookies Secure (HTTPS only). Default: on, except when serving plain "
+                   "HTTP on a loopback address for local use; VETREG_COOKIE_SECURE overrides.")
 @handle_errors
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int, secure_cookies: bool | None) -> None:
     """Serve the web application and JSON API with gunicorn."""
-    from registry.context import RegistryContext
+    import os
+
     from cli.common import settings
+    from registry.context import RegistryContext
+
+    if secure_cookies is None and "VETREG_COOKIE_SECURE" not in os.environ:
+        secure_cookies = host not in ("127.0.0.1", "localhost", "::1")
+    if secure_cookies is not None:
+        os.environ["VETREG_COOKIE_SECURE"] = "1" if secure_cookies else "0"
 
     RegistryContext.open(settings()).close()  # fail fast with a clear message before forking
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}).run()
+    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_class": "gthread", "accesslog": "-"}).run()

@@ -72,8 +72,11 @@ def _parse_roles(problems: Problems, roles: Iterable[str]) -> list[Role]:
 
 
 def check_password_rules(problems: Problems, password: str | None, field: str = "password") -> None:
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.add(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    """At least 12 characters, and neither a known common password nor an easy guess."""
+    if password is not None:
+        from registry.services.auth import check_password_strength
+
+        check_password_strength(problems, password, field=field)
 
 
 def user_by_name(uow: UnitOfWork, username: str) -> User:
