@@ -34,10 +34,12 @@ class Vault:
         self._keys: dict[uuid.UUID, bytes] = {}
         self.opened = 0
 
-    def new_data_key(self) -> DataKey:
+    def new_data_key(self, *, add: bool = True) -> DataKey:
+        """A fresh data key row (added to the session unless the caller bulk-inserts it)."""
         wrapped, key = self.keyring.new_data_key()
         row = DataKey(id=new_id(), kek_id=wrapped.kek_id, wrapped=wrapped.wrapped)
-        self._session.add(row)
+        if add:
+            self._session.add(row)
         self._keys[row.id] = key
         return row
 
@@ -60,10 +62,12 @@ class Vault:
             key = self.remember(row)
         return key
 
-    def seal(self, record: SealedRecord, values: Mapping[str, str | None]) -> None:
+    def seal(
+        self, record: SealedRecord, values: Mapping[str, str | None], *, new_key: DataKey | None = None
+    ) -> None:
         """(Re-)encrypt every encrypted field of `record` at its current version."""
         if record.data_key_id is None:
-            record.data_key_id = self.new_data_key().id
+            record.data_key_id = (new_key or self.new_data_key()).id
         key = self._key_for(record)
         for name in record.ENCRYPTED:
             value = values.get(name)

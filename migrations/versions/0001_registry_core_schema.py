@@ -252,17 +252,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_evaluations_official_id'), ['official_id'], unique=False)
 
     op.create_table('official_index',
-    sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('official_id', sa.Uuid(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('key_version', sa.Integer(), nullable=False),
     sa.Column('digest', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['official_id'], ['officials.id'], name=op.f('fk_official_index_official_id_officials'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_official_index'))
+    sa.PrimaryKeyConstraint('official_id', 'kind', 'key_version', 'digest', name=op.f('pk_official_index'))
     )
     with op.batch_alter_table('official_index', schema=None) as batch_op:
         batch_op.create_index('ix_official_index_lookup', ['kind', 'key_version', 'digest'], unique=False)
-        batch_op.create_index(batch_op.f('ix_official_index_official_id'), ['official_id'], unique=False)
 
     op.create_table('registry_entries',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -361,7 +359,6 @@ def downgrade() -> None:
 
     op.drop_table('registry_entries')
     with op.batch_alter_table('official_index', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_official_index_official_id'))
         batch_op.drop_index('ix_official_index_lookup')
 
     op.drop_table('official_index')

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import rfc8785
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -36,7 +35,8 @@ def format_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_document(event: AuditEvent) -> dict[str, Any]:
+def canonical_document(event: AuditEvent, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The event as the versioned canonical document (details parsed unless given)."""
     return {
         "v": SERIALISATION_VERSION,
         "seq": event.seq,
@@ -51,13 +51,42 @@ def canonical_document(event: AuditEvent) -> dict[str, Any]:
         "object": {"type": event.object_type, "id": event.object_id},
         "outcome": event.outcome,
         "purpose": event.purpose,
-        "details": json.loads(event.details),
+        "details": json.loads(event.details) if details is None else details,
     }
 
 
-def canonical_bytes(event: AuditEvent) -> bytes:
+def jcs(document: Mapping[str, Any]) -> bytes:
+    """RFC 8785 serialisation for the values events hold (strings, integers, booleans, null,
+    lists and objects with ASCII keys; no floats), where it coincides with sorted compact JSON:
+    keys sorted by code point, no insignificant space, only `"`, `\\` and control characters
+    escaped, UTF-8. A property test checks this against a full RFC 8785 implementation."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+_SAFE_INT = 2**53 - 1
+
+
+def jcs_safe(value: Any) -> bool:
+    """Whether `jcs` renders `value` exactly as RFC 8785 does (the subset events may hold)."""
+    if value is None or isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if isinstance(value, list):
+        return all(jcs_safe(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and jcs_safe(v) for k, v in value.items())
+    return False
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    """RFC 8785 text of the details object: stored as such, so readers can embed it verbatim."""
+    return jcs(value).decode("utf-8")
+
+
+def canonical_bytes(event: AuditEvent, details: Mapping[str, Any] | None = None) -> bytes:
     """The bytes every party hashes for this event, whatever database it came from."""
-    return bytes(rfc8785.dumps(canonical_document(event)))
+    return jcs(canonical_document(event, details))
 
 
 def chain_hash(prev_hash: bytes, canonical: bytes) -> bytes:
@@ -95,9 +124,18 @@ class AuditWriter:
         outcome: AuditOutcome = AuditOutcome.SUCCESS,
         purpose: str | None = None,
         details: Mapping[str, DetailValue] | None = None,
+        add: bool = True,
     ) -> AuditEvent:
-        """Record one event; it commits or rolls back with the change it describes."""
+        """Record one event; it commits or rolls back with the change it describes.
+
+        With `add=False` the caller inserts the returned event itself (bulk paths), in order.
+        """
         seq, prev_hash = self._load_head()
+        plain_details = dict(details or {})
+        if not jcs_safe(plain_details):
+            # Anything else would hash differently under other RFC 8785 implementations.
+            raise ValueError("audit details hold only strings, integers within 2^53, booleans, "
+                             "null and lists of them, under ASCII keys")
         event = AuditEvent(
             seq=seq + 1,
             id=new_id(),
@@ -110,11 +148,12 @@ class AuditWriter:
             object_id=str(object_id) if object_id is not None else None,
             outcome=str(outcome),
             purpose=purpose,
-            details=json.dumps(dict(details or {}), sort_keys=True),
+            details=canonical_json(plain_details),
             prev_hash=prev_hash,
         )
-        event.hash = chain_hash(prev_hash, canonical_bytes(event))
-        self._session.add(event)
+        event.hash = chain_hash(prev_hash, canonical_bytes(event, plain_details))
+        if add:
+            self._session.add(event)
         self._head = (event.seq, event.hash)
         self.appended += 1
         return event

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -43,6 +44,12 @@ class FieldPlace:
         return f"{self.table}.{self.column} of record {self.record_id} (version {self.version})"
 
 
+@lru_cache(maxsize=4096)
+def _aead(data_key: bytes) -> AESGCM:
+    # Building the cipher context costs more than sealing a short field; records seal several.
+    return AESGCM(data_key)
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
@@ -50,7 +57,7 @@ def new_data_key() -> bytes:
 def encrypt_field(data_key: bytes, plaintext: bytes, place: FieldPlace) -> bytes:
     """Return version byte || nonce || ciphertext+tag."""
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(data_key).encrypt(nonce, plaintext, place.associated_data())
+    sealed = _aead(data_key).encrypt(nonce, plaintext, place.associated_data())
     return bytes([FORMAT_VERSION]) + nonce + sealed
 
 
@@ -60,7 +67,7 @@ def decrypt_field(data_key: bytes, blob: bytes, place: FieldPlace) -> bytes:
         raise DecryptionFailed(f"ciphertext of {place} is malformed")
     nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
     try:
-        return AESGCM(data_key).decrypt(nonce, sealed, place.associated_data())
+        return _aead(data_key).decrypt(nonce, sealed, place.associated_data())
     except InvalidTag:
         raise DecryptionFailed(
             f"ciphertext of {place} does not authenticate: it was altered, moved from "

@@ -7,7 +7,7 @@ import enum
 import uuid
 from typing import Any
 
-import uuid6
+import uuid_utils.compat as uuid_compat
 from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -61,7 +61,7 @@ def utcnow() -> dt.datetime:
 
 def new_id() -> uuid.UUID:
     """Application-generated time-ordered ids, known before INSERT (they bind ciphertexts)."""
-    return uuid.UUID(bytes=uuid6.uuid7().bytes)
+    return uuid_compat.uuid7()
 
 
 class Base(DeclarativeBase):

@@ -50,13 +50,12 @@ class OfficialIndex(Base):
     __tablename__ = "official_index"
     __table_args__ = (Index("ix_official_index_lookup", "kind", "key_version", "digest"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     official_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("officials.id", ondelete="CASCADE"), index=True
+        ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(32))
-    key_version: Mapped[int] = mapped_column(Integer)
-    digest: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
     # Declared so that the unit of work inserts the official before its index rows.
     official: Mapped[Official] = relationship()

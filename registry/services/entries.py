@@ -21,6 +21,7 @@ from registry.models.enums import (
 from registry.policy import Actor, Permission, Target
 from registry.services.common import agency_by_code, load, load_official, official_target
 from registry.services.dates import add_years
+from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 
@@ -115,8 +116,8 @@ def validate_entry(problems: Problems, data: EntryInput, today: dt.date) -> Clea
 
 
 def new_entry(uow: UnitOfWork, actor: Actor, official: Official, agency: Agency,
-              clean: CleanEntry) -> RegistryEntry:
-    """Build and seal an entry (caller audits and commits)."""
+              clean: CleanEntry, *, stage: Staging | None = None) -> RegistryEntry:
+    """Build and seal an entry (caller audits and commits; `stage` collects it for bulk insert)."""
     if not clean.retain_explicit:
         from registry.services.retention import retention_until  # it imports this module
 
@@ -131,8 +132,12 @@ def new_entry(uow: UnitOfWork, actor: Actor, official: Official, agency: Agency,
         review_on=clean.review_on, created_by=actor.user_id, created_at=uow.clock(),
         updated_at=uow.clock(),
     )
-    uow.vault.seal(entry, {"narrative": clean.narrative})
-    uow.session.add(entry)
+    key = uow.vault.new_data_key(add=stage is None)
+    uow.vault.seal(entry, {"narrative": clean.narrative}, new_key=key)
+    if stage is None:
+        uow.session.add(entry)
+    else:
+        stage.add(key, entry)
     return entry
 
 

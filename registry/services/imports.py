@@ -11,10 +11,22 @@ from sqlalchemy import select, tuple_
 
 from registry.errors import FieldProblem, ValidationFailed
 from registry.identity import Identity
-from registry.models import Agency, Official, RegistryEntry
+from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.policy import NO_TARGET, Actor, Permission
-from registry.services.entries import CleanEntry, EntryInput, entry_audit_details, new_entry, validate_entry
-from registry.services.officials import OfficialInput, find_by_curp, new_official, validate_identity
+from registry.services.entries import (
+    CleanEntry,
+    EntryInput,
+    entry_audit_details,
+    new_entry,
+    validate_entry,
+)
+from registry.services.officials import (
+    OfficialInput,
+    find_by_curps,
+    new_official,
+    validate_identity,
+)
+from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 
@@ -121,21 +133,27 @@ def _import_batch(uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report:
     with uow:
         agencies = {a.code: a for a in uow.session.scalars(select(Agency))}
         existing = _existing_cases(uow, batch, agencies)
+        known = find_by_curps(uow, [r.identity.curp for r in batch if r.identity.curp])
+        stage = Staging([DataKey, Official, OfficialIndex, RegistryEntry, AuditEvent])
         for row in batch:
             if (row.agency_code, row.entry.case_ref) in existing:
                 report.already_present += 1
                 continue
             agency = agencies[row.agency_code]
-            official: Official | None = find_by_curp(uow, row.identity.curp) if row.identity.curp else None
+            official: Official | None = known.get(row.identity.curp) if row.identity.curp else None
             created_official = official is None
             if official is None:
-                official = new_official(uow, actor, row.identity, {}, agency.id, agency.country)
-            entry = new_entry(uow, actor, official, agency, row.entry)
-            uow.audit.append(actor, "entry.import", object_type="entry", object_id=entry.id, details={
-                **entry_audit_details(entry, agency), "official_created": created_official})
+                official = new_official(uow, actor, row.identity, {}, agency.id, agency.country, stage=stage)
+                if row.identity.curp:
+                    known[row.identity.curp] = official
+            entry = new_entry(uow, actor, official, agency, row.entry, stage=stage)
+            stage.add(uow.audit.append(actor, "entry.import", object_type="entry", object_id=entry.id,
+                                       add=False, details={**entry_audit_details(entry, agency),
+                                                           "official_created": created_official}))
             report.created += 1
             report.officials_created += created_official
             report.officials_matched += not created_official
+        stage.flush(uow.session)
         uow.commit()
 
 

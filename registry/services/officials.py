@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -17,6 +17,7 @@ from registry.models.base import new_id
 from registry.models.enums import Country, Sex
 from registry.policy import NO_TARGET, Actor, Permission
 from registry.services.common import agency_by_code, check_version, load_official, official_target
+from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import date_text, text_date
@@ -100,42 +101,65 @@ def _identity_values(identity: Identity, national_ids: Mapping[str, str]) -> dic
     }
 
 
-def index_official(uow: UnitOfWork, official_id: uuid.UUID, identity: Identity) -> None:
-    """(Re)write the official's blind-index rows under the active index key."""
-    uow.session.execute(delete(OfficialIndex).where(OfficialIndex.official_id == official_id))
+def index_rows(uow: UnitOfWork, official_id: uuid.UUID, identity: Identity) -> list[dict[str, object]]:
+    """The official's blind-index rows under the active index key (not yet stored)."""
     version = uow.keyring.index_version()
-    for kind, parts in blocking_keys(normalise(identity)):
-        uow.session.add(OfficialIndex(
-            id=new_id(), official_id=official_id, kind=kind, key_version=version,
-            digest=uow.keyring.blind_index(kind, parts, version),
-        ))
+    digests = {(kind, uow.keyring.blind_index(kind, parts, version))
+               for kind, parts in blocking_keys(normalise(identity))}
+    return [{"official_id": official_id, "kind": kind, "key_version": version, "digest": digest}
+            for kind, digest in sorted(digests)]
 
 
-def find_by_curp(uow: UnitOfWork, curp: str) -> Official | None:
-    """An official already registered with this CURP (blind index, then decryption)."""
-    digest = uow.keyring.blind_index("curp", (curp,))
+def index_official(uow: UnitOfWork, official_id: uuid.UUID, identity: Identity, *, replace: bool = True) -> None:
+    """(Re)write the official's blind-index rows under the active index key."""
+    if replace:
+        uow.session.execute(delete(OfficialIndex).where(OfficialIndex.official_id == official_id))
+    uow.session.add_all(OfficialIndex(**row) for row in index_rows(uow, official_id, identity))
+
+
+def find_by_curps(uow: UnitOfWork, curps: Iterable[str]) -> dict[str, Official]:
+    """Officials already registered under these CURPs: one blind-index query, then decryption."""
+    version = uow.keyring.index_version()
+    wanted = {uow.keyring.blind_index("curp", (c,), version): c for c in set(curps)}
+    if not wanted:
+        return {}
     candidates = uow.session.scalars(
         select(Official).join(OfficialIndex, OfficialIndex.official_id == Official.id).where(
             OfficialIndex.kind == "curp",
-            OfficialIndex.key_version == uow.keyring.index_version(),
-            OfficialIndex.digest == digest,
+            OfficialIndex.key_version == version,
+            OfficialIndex.digest.in_(wanted),
         )
     ).all()
+    found: dict[str, Official] = {}
     for official in candidates:
-        if uow.vault.open(official, "curp") == curp:
-            return official
-    return None
+        curp = uow.vault.open(official, "curp")
+        if curp in wanted.values():
+            found[curp] = official
+    return found
+
+
+def find_by_curp(uow: UnitOfWork, curp: str) -> Official | None:
+    """An official already registered with this CURP."""
+    return find_by_curps(uow, [curp]).get(curp)
 
 
 def new_official(uow: UnitOfWork, actor: Actor, identity: Identity, national_ids: Mapping[str, str],
-                 owner_agency_id: uuid.UUID, country: Country) -> Official:
-    """Build, seal and index an official (caller audits and commits)."""
+                 owner_agency_id: uuid.UUID, country: Country, *, stage: Staging | None = None) -> Official:
+    """Build, seal and index an official; caller audits and commits.
+
+    With `stage`, rows are collected for a bulk insert instead of being added to the session.
+    """
     official = Official(id=new_id(), version=1, country=country, owner_agency_id=owner_agency_id,
                         created_by=actor.user_id, updated_by=actor.user_id, created_at=uow.clock(),
                         updated_at=uow.clock())
-    uow.vault.seal(official, _identity_values(identity, national_ids))
-    uow.session.add(official)
-    index_official(uow, official.id, identity)
+    key = uow.vault.new_data_key(add=stage is None)
+    uow.vault.seal(official, _identity_values(identity, national_ids), new_key=key)
+    if stage is None:
+        uow.session.add(official)
+        index_official(uow, official.id, identity, replace=False)
+    else:
+        stage.add(key, official)
+        stage.extend(OfficialIndex, index_rows(uow, official.id, identity))
     return official
 
 
