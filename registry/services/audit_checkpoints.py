@@ -113,12 +113,12 @@ def _ask(client: WitnessClient, old_size: int, tree: MerkleTree, size: int, note
     try:
         return client.add_checkpoint(old_size, tree.consistency_proof(old_size, size), note)
     except OldSizeMismatch as exc:
-        # The witness knows a different last size (e.g. it cosigned for another server): retry
-        # once from its size, which must still be a prefix of this tree.
-        if not 0 <= exc.latest_size <= size:
-            raise
-        return client.add_checkpoint(
-            exc.latest_size, tree.consistency_proof(exc.latest_size, size), note)
+        # The witness remembers another size (e.g. it cosigned for another copy of the log).
+        # Retry once from its size; if that is beyond ours, offer ours anyway so that the
+        # witness records the rollback as evidence.
+        latest = exc.latest_size
+        proof = tree.consistency_proof(latest, size) if 0 <= latest <= size else []
+        return client.add_checkpoint(latest, proof, note)
 
 
 def _accept(line: str, vkey: str, text: str) -> NoteSignature:
