@@ -8,6 +8,7 @@ from cli import admin
 from cli.audit import audit_group
 from cli.confirmations import confirmations_group
 from cli.demo import demo
+from cli.keys import backup, keys_group, restore, retention_group
 from cli.screen import login, screen, screen_batch
 from cli.serve import serve
 from cli.witness import witness_group
@@ -38,6 +39,10 @@ cli.add_command(login)
 cli.add_command(screen)
 cli.add_command(screen_batch)
 cli.add_command(confirmations_group)
+cli.add_command(keys_group)
+cli.add_command(retention_group)
+cli.add_command(backup)
+cli.add_command(restore)
 
 
 def main() -> None:
