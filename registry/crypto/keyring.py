@@ -94,7 +94,9 @@ class Keyring:
         return self.active[INDEX_PURPOSE]
 
     def index_versions(self) -> list[int]:
-        return sorted(self.secrets.get(INDEX_PURPOSE, {}))
+        """Index versions lookups may use: never one still being built by a rotation."""
+        building = {v for p, v, state in self.marker if p == INDEX_PURPOSE and state == "building"}
+        return sorted(set(self.secrets.get(INDEX_PURPOSE, {})) - building)
 
     def blind_index(self, kind: str, parts: Iterable[str], version: int | None = None) -> int:
         """Truncated keyed digest of a normalised blocking key (see module docstring)."""
