@@ -231,6 +231,7 @@ def upgrade() -> None:
     sa.Column('official_id', sa.Uuid(), nullable=False),
     sa.Column('rule', sa.String(length=32), nullable=False),
     sa.Column('noted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['official_id'], ['officials.id'], name=op.f('fk_task_force_suspension_reasons_official_id_officials')),
     sa.ForeignKeyConstraint(['suspension_id'], ['task_force_suspensions.id'], name=op.f('fk_task_force_suspension_reasons_suspension_id_task_force_suspensions')),
     sa.PrimaryKeyConstraint('suspension_id', 'official_id', 'rule', name=op.f('pk_task_force_suspension_reasons'))

@@ -174,6 +174,7 @@ class SuspensionReason(Base):
     official_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officials.id"), primary_key=True)
     rule: Mapped[str] = mapped_column(String(32), primary_key=True)
     noted_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
 
 
 class OverrideRequest(Base):

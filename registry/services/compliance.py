@@ -192,10 +192,16 @@ def _suspend(uow: UnitOfWork, actor: Actor | None, task_force: TaskForce,
     if current is None:
         current = Suspension(id=new_id(), task_force_id=task_force.id, started_at=now)
         uow.session.add(current)
-        known: set[Violation] = set()
+        known: dict[Violation, SuspensionReason] = {}
     else:
-        known = {(r.official_id, r.rule) for r in uow.session.scalars(
+        known = {(r.official_id, r.rule): r for r in uow.session.scalars(
             select(SuspensionReason).where(SuspensionReason.suspension_id == current.id))}
+    holding = set(breaches)
+    for key, reason in known.items():
+        if key not in holding and reason.resolved_at is None:
+            reason.resolved_at = now  # still suspended, but this member no longer breaks it
+        elif key in holding and reason.resolved_at is not None:
+            reason.resolved_at = None
     new = [b for b in breaches if b not in known]
     for official_id, rule in new:
         uow.session.add(SuspensionReason(suspension_id=current.id, official_id=official_id,

@@ -96,9 +96,9 @@ def queue_reminders(uow: UnitOfWork, actor: Actor, *, rebuild: bool = True) -> i
                 wanted[(official_id, due_on, stage)] = agency_id
         known = set()
         if wanted:
-            known = set(uow.session.execute(
+            known = {tuple(r) for r in uow.session.execute(
                 select(Notification.official_id, Notification.due_on, Notification.stage)
-                .where(Notification.due_on <= horizon)).tuples())
+                .where(Notification.due_on <= horizon))}
         new = [key for key in wanted if key not in known]
         now = uow.clock()
         uow.session.add_all(
@@ -143,7 +143,7 @@ def send_pending(uow: UnitOfWork, actor: Actor, config: SmtpConfig | None) -> Se
         for row in pending:
             by_agency[row.agency_id].append(row)
         mailboxes = {m.agency_id: m.address for m in uow.session.scalars(select(AgencyMailbox))}
-        codes = dict(uow.session.execute(select(Agency.id, Agency.code)).tuples())
+        codes = {i: c for i, c in uow.session.execute(select(Agency.id, Agency.code))}
         sent = failed = waiting = 0
         with _connect(config) as smtp:
             for agency_id, rows in by_agency.items():

@@ -7,10 +7,20 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 
 from registry.errors import Conflict, NotFound, ValidationFailed
-from registry.models import Agency, Membership, TaskForce
+from registry.models import (
+    Agency,
+    Membership,
+    Official,
+    OverrideRequest,
+    RecertSchedule,
+    RegistryEntry,
+    Suspension,
+    SuspensionReason,
+    TaskForce,
+)
 from registry.models.base import new_id
 from registry.models.enums import AuditOutcome, Country, TaskForceStatus
 from registry.policy import NO_TARGET, Actor, Permission, Target
@@ -171,3 +181,100 @@ def get_task_force(uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID | str
         return TaskForceView(task_force.id, task_force.code, task_force.name, task_force.host_country,
                              lead.code, task_force.joint, task_force.status,
                              task_force.funding_suspended, members)
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    official_id: uuid.UUID
+    rule: str
+    senior: bool
+    noted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    official_id: uuid.UUID
+    official_country: Country
+    senior: bool
+    due_on: dt.date | None
+    breach: str | None
+
+
+@dataclass(frozen=True)
+class TaskForceStatusView:
+    id: uuid.UUID
+    code: str
+    name: str
+    joint: bool
+    status: TaskForceStatus
+    funding_suspended: bool
+    suspended_since: dt.datetime | None
+    reasons: tuple[ReasonView, ...]
+    members: tuple[MemberStanding, ...]
+    overrides: tuple[tuple[uuid.UUID, uuid.UUID | None, dt.datetime], ...]
+
+    @property
+    def compliant(self) -> bool:
+        return all(m.breach is None for m in self.members)
+
+
+def _status_view(uow: UnitOfWork, task_force: TaskForce) -> TaskForceStatusView:
+    today, grace = uow.today(), compliance.grace_days(uow)
+    seniors = {m.official_id for m in task_force.memberships if m.left_on is None and m.senior}
+    rows = uow.session.execute(
+        select(Membership.official_id, Official.country, Membership.senior, RecertSchedule.standing,
+               RecertSchedule.due_on, exists().where(
+                   RegistryEntry.official_id == Membership.official_id,
+                   RegistryEntry.status.in_(compliance.IN_FORCE)))
+        .join(Official, Official.id == Membership.official_id)
+        .outerjoin(RecertSchedule, RecertSchedule.official_id == Membership.official_id)
+        .where(Membership.task_force_id == task_force.id, Membership.left_on.is_(None))
+        .order_by(Membership.senior.desc(), Membership.joined_on))
+    members = tuple(MemberStanding(o, c, s, due if standing == "pass" else None,
+                                   compliance.member_rule(standing, due, bool(listed), today, grace))
+                    for o, c, s, standing, due, listed in rows)
+    suspension = uow.session.scalar(select(Suspension).where(
+        Suspension.task_force_id == task_force.id, Suspension.lifted_at.is_(None)))
+    reasons: tuple[ReasonView, ...] = ()
+    if suspension is not None:
+        reasons = tuple(ReasonView(r.official_id, r.rule, r.official_id in seniors, r.noted_at)
+                        for r in uow.session.scalars(select(SuspensionReason).where(
+                            SuspensionReason.suspension_id == suspension.id,
+                            SuspensionReason.resolved_at.is_(None))
+                            .order_by(SuspensionReason.noted_at)))
+    active = tuple((r.id, r.official_id, r.ends_at) for r in uow.session.scalars(
+        select(OverrideRequest).where(OverrideRequest.task_force_id == task_force.id,
+                                      OverrideRequest.status == "approved",
+                                      OverrideRequest.ends_at > uow.clock())) if r.ends_at)
+    return TaskForceStatusView(task_force.id, task_force.code, task_force.name, task_force.joint,
+                               task_force.status, task_force.funding_suspended,
+                               suspension.started_at if suspension else None, reasons, members, active)
+
+
+def task_force_status(uow: UnitOfWork, actor: Actor, task_force_id: uuid.UUID | str) -> TaskForceStatusView:
+    """Compliance of one task force: suspension and its reasons, each member's standing."""
+    with uow:
+        task_force = load_task_force(uow, task_force_id)
+        uow.require(actor, Permission.TASKFORCE_READ, task_force_target(task_force),
+                    action="taskforce.status", object_type="taskforce", object_id=task_force.id)
+        return _status_view(uow, task_force)
+
+
+def list_task_force_status(
+    uow: UnitOfWork, actor: Actor, *, status: str | None = None, limit: int = 50, offset: int = 0,
+) -> tuple[list[TaskForceStatusView], int]:
+    """Task forces the actor may see (own country's and joint ones), suspended first."""
+    with uow:
+        uow.require(actor, Permission.TASKFORCE_READ, NO_TARGET, action="taskforce.status_list")
+        problems = Problems()
+        wanted = problems.choice("status", status, TaskForceStatus, required=False)
+        problems.check()
+        query = select(TaskForce)
+        if actor.country is not None and not actor.system:
+            query = query.where(or_(TaskForce.host_country == actor.country, TaskForce.joint.is_(True)))
+        if wanted is not None:
+            query = query.where(TaskForce.status == wanted)
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = uow.session.scalars(query.order_by(TaskForce.status.desc(), TaskForce.code)
+                                   .limit(limit).offset(offset))
+        return [_status_view(uow, tf) for tf in rows], int(total)

@@ -49,8 +49,8 @@ class Lifecycle:
     def us(self) -> Actor:
         return self.world.us_officer
 
-    def official(self, actor: Actor | None = None, n: int = 0) -> uuid.UUID:
-        return register(self.ctx, actor or self.mx, n)
+    def official(self, actor: Actor | None = None, n: int = 0, **changes: object) -> uuid.UUID:
+        return register(self.ctx, actor or self.mx, n, **changes)
 
     def evaluate(self, official_id: uuid.UUID, on: dt.date | str, outcome: str = "pass",
                  actor: Actor | None = None, **extra: object) -> uuid.UUID:
@@ -59,8 +59,9 @@ class Lifecycle:
             official_id=official_id, type="recertification", outcome=outcome, evaluated_on=on,
             components={"polygraph": result, "background": "pass"}, **extra))  # type: ignore[arg-type]
 
-    def vetted(self, actor: Actor | None = None, n: int = 0, on: dt.date | None = None) -> uuid.UUID:
-        official_id = self.official(actor, n)
+    def vetted(self, actor: Actor | None = None, n: int = 0, on: dt.date | None = None,
+               **changes: object) -> uuid.UUID:
+        official_id = self.official(actor, n, **changes)
         self.evaluate(official_id, on or self.clock().date() - dt.timedelta(days=10), actor=actor)
         return official_id
 
