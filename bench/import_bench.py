@@ -1,7 +1,7 @@
 """Bulk import throughput: N synthetic entries through `vetreg import`'s service.
 
 Prints records/s and database bytes per record for SQLite and (when reachable) PostgreSQL.
-    .venv/bin/python bench/import_bench.py --n 10000 --n 100000 [--backend sqlite --backend postgresql]
+    .venv/bin/python bench/import_bench.py --n 10000 --n 100000 [--backend sqlite]
 """
 
 from __future__ import annotations
@@ -31,21 +31,68 @@ from registry.services.accounts import actor_by_username  # noqa: E402
 from registry.services.setup import initialise  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-GIVEN = ["MARIA", "JOSE", "JUAN", "ANA", "LUIS", "ROSA", "CARLOS", "LAURA", "MIGUEL", "SOFIA",
-         "PEDRO", "ELENA", "JORGE", "PATRICIA", "RAUL", "GABRIELA"]
-SURNAMES = ["HERNANDEZ", "GARCIA", "MARTINEZ", "LOPEZ", "GONZALEZ", "PEREZ", "RODRIGUEZ", "SANCHEZ",
-            "RAMIREZ", "CRUZ", "FLORES", "GOMEZ", "MORALES", "VAZQUEZ", "REYES", "JIMENEZ", "TORRES",
-            "DIAZ", "GUTIERREZ", "RUIZ", "MENDOZA", "AGUILAR", "ORTIZ", "MORENO", "CASTILLO", "ROMERO"]
+GIVEN = [
+    "MARIA",
+    "JOSE",
+    "JUAN",
+    "ANA",
+    "LUIS",
+    "ROSA",
+    "CARLOS",
+    "LAURA",
+    "MIGUEL",
+    "SOFIA",
+    "PEDRO",
+    "ELENA",
+    "JORGE",
+    "PATRICIA",
+    "RAUL",
+    "GABRIELA",
+]
+SURNAMES = [
+    "HERNANDEZ",
+    "GARCIA",
+    "MARTINEZ",
+    "LOPEZ",
+    "GONZALEZ",
+    "PEREZ",
+    "RODRIGUEZ",
+    "SANCHEZ",
+    "RAMIREZ",
+    "CRUZ",
+    "FLORES",
+    "GOMEZ",
+    "MORALES",
+    "VAZQUEZ",
+    "REYES",
+    "JIMENEZ",
+    "TORRES",
+    "DIAZ",
+    "GUTIERREZ",
+    "RUIZ",
+    "MENDOZA",
+    "AGUILAR",
+    "ORTIZ",
+    "MORENO",
+    "CASTILLO",
+    "ROMERO",
+]
 STATES = ["DF", "JC", "NL", "MC", "PL", "VZ", "GT", "CH", "BC", "SL"]
 
 
-def _curp(given: str, paternal: str, maternal: str, birth: dt.date, sex: str, rng: random.Random) -> str:
+def _curp(
+    given: str, paternal: str, maternal: str, birth: dt.date, sex: str, rng: random.Random
+) -> str:
     vowel = next((c for c in paternal[1:] if c in "AEIOU"), "X")
-    inner = [next((c for c in name[1:] if c not in "AEIOU"), "X") for name in (paternal, maternal, given)]
-    body = (f"{paternal[0]}{vowel}{maternal[0]}{given[0]}{birth:%y%m%d}{sex}{rng.choice(STATES)}"
-            f"{''.join(inner)}{rng.randrange(10) if birth.year < 2000 else 'A'}")
+    inner = [
+        next((c for c in name[1:] if c not in "AEIOU"), "X") for name in (paternal, maternal, given)
+    ]
+    body = (
+        f"{paternal[0]}{vowel}{maternal[0]}{given[0]}{birth:%y%m%d}{sex}{rng.choice(STATES)}"
+        f"{''.join(inner)}{rng.randrange(10) if birth.year < 2000 else 'A'}"
+    )
     value = body + stdnum_curp.calc_check_digit(body)
-    # RENAPO replaces offensive four-letter words; the generator simply leaves such people without one.
+    # RENAPO replaces offensive four-letter words; such generated people go without a CURP.
     return value if is_valid_curp(value) else ""
 
 
@@ -56,14 +103,24 @@ def synthetic_rows(n: int, seed: int = 7) -> list[dict[str, str]]:
         given, paternal, maternal = rng.choice(GIVEN), rng.choice(SURNAMES), rng.choice(SURNAMES)
         birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randrange(365 * 45))
         sex = rng.choice("HM")
-        rows.append({
-            "given_names": given, "paternal_surname": paternal, "maternal_surname": maternal,
-            "birth_date": birth.isoformat(), "sex": sex,
-            "curp": _curp(given, paternal, maternal, birth, sex, rng) if rng.random() < 0.7 else "",
-            "agency_code": "MX-GN", "reason": "failed_vetting", "effective_date": "2025-01-15",
-            "case_ref": f"GN-{i:08d}", "legal_basis": "LGSNSP art. 88",
-            "narrative": "No aprobó la evaluación de control de confianza.",
-        })
+        rows.append(
+            {
+                "given_names": given,
+                "paternal_surname": paternal,
+                "maternal_surname": maternal,
+                "birth_date": birth.isoformat(),
+                "sex": sex,
+                "curp": _curp(given, paternal, maternal, birth, sex, rng)
+                if rng.random() < 0.7
+                else "",
+                "agency_code": "MX-GN",
+                "reason": "failed_vetting",
+                "effective_date": "2025-01-15",
+                "case_ref": f"GN-{i:08d}",
+                "legal_basis": "LGSNSP art. 88",
+                "narrative": "No aprobó la evaluación de control de confianza.",
+            }
+        )
     return rows
 
 
@@ -88,25 +145,43 @@ def run(backend: str, n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url, pg_name = _database(backend, workdir)
-        settings = Settings(instance_dir=workdir, database_url=url, key_file=workdir / "vetreg.keys")
+        settings = Settings(
+            instance_dir=workdir, database_url=url, key_file=workdir / "vetreg.keys"
+        )
         initialise(settings)
         ctx = RegistryContext.open(settings)
         operator = Actor.system_operator("bench")
-        agencies.add_agency(ctx.uow(), operator, code="MX-GN", name="Guardia Nacional", country="MX",
-                            sector="police", level="federal")
-        accounts.add_user(ctx.uow(), operator, username="bench.officer", agency_code="MX-GN",
-                          roles=["vetting_officer"])
+        agencies.add_agency(
+            ctx.uow(),
+            operator,
+            code="MX-GN",
+            name="Guardia Nacional",
+            country="MX",
+            sector="police",
+            level="federal",
+        )
+        accounts.add_user(
+            ctx.uow(),
+            operator,
+            username="bench.officer",
+            agency_code="MX-GN",
+            roles=["vetting_officer"],
+        )
         officer = actor_by_username(ctx.uow(), "bench.officer")
         rows = synthetic_rows(n)
         empty = _size(ctx, url)
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = imports.import_entries(ctx.uow, officer, rows, batch_size=settings.import_batch_size)
+        report = imports.import_entries(
+            ctx.uow, officer, rows, batch_size=settings.import_batch_size
+        )
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         assert report.created == n and not report.problems, report
         size = _size(ctx, url) - empty
-        print(f"{backend:<10} N={n:>7}  {n / elapsed:8.0f} records/s  ({elapsed:6.1f} s; "
-              f"{n / cpu:6.0f}/s of this process's CPU)  "
-              f"{size / n:6.0f} bytes/record  officials matched by CURP: {report.officials_matched}")
+        print(
+            f"{backend:<10} N={n:>7}  {n / elapsed:8.0f} records/s  ({elapsed:6.1f} s; "
+            f"{n / cpu:6.0f}/s of this process's CPU)  "
+            f"{size / n:6.0f} bytes/record  officials matched by CURP: {report.officials_matched}"
+        )
         ctx.close()
         if pg_name:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

@@ -69,18 +69,46 @@ def agencies_group() -> None:
 @click.argument("code")
 @click.option("--name", required=True, help="Full name of the agency.")
 @click.option("--country", required=True, type=click.Choice(["MX", "US"], case_sensitive=False))
-@click.option("--sector", required=True,
-              type=click.Choice(["police", "military", "justice", "prosecution", "intelligence",
-                                 "corrections", "migration", "customs", "department"]))
-@click.option("--level", default="federal", show_default=True,
-              type=click.Choice(["federal", "state", "municipal"]))
+@click.option(
+    "--sector",
+    required=True,
+    type=click.Choice(
+        [
+            "police",
+            "military",
+            "justice",
+            "prosecution",
+            "intelligence",
+            "corrections",
+            "migration",
+            "customs",
+            "department",
+        ]
+    ),
+)
+@click.option(
+    "--level",
+    default="federal",
+    show_default=True,
+    type=click.Choice(["federal", "state", "municipal"]),
+)
 @click.option("--parent", help="Code of the parent department (e.g. US-DOJ for US-DEA).")
 @handle_errors
-def agencies_add(code: str, name: str, country: str, sector: str, level: str, parent: str | None) -> None:
+def agencies_add(
+    code: str, name: str, country: str, sector: str, level: str, parent: str | None
+) -> None:
     """Add the agency CODE (e.g. MX-GN, US-DEA)."""
     ctx = open_registry()
-    agencies.add_agency(ctx.uow(), operator(), code=code, name=name, country=country, sector=sector,
-                        level=level, parent_code=parent)
+    agencies.add_agency(
+        ctx.uow(),
+        operator(),
+        code=code,
+        name=name,
+        country=country,
+        sector=sector,
+        level=level,
+        parent_code=parent,
+    )
     click.echo(f"Added agency {code.upper()}.")
 
 
@@ -91,12 +119,16 @@ def agencies_list(country: str | None) -> None:
     """List agencies."""
     rows = agencies.list_agencies(open_registry().uow(), country)
     if not rows:
-        click.echo("No agencies yet. Add one with: vetreg agencies add CODE --name ... --country ...")
+        click.echo(
+            "No agencies yet. Add one with: vetreg agencies add CODE --name ... --country ..."
+        )
         return
     click.echo(f"{'CODE':<14} {'CTRY':<4} {'SECTOR':<13} {'LEVEL':<9} {'PARENT':<10} NAME")
     for a in rows:
-        click.echo(f"{a.code:<14} {a.country.value:<4} {a.sector.value:<13} {a.level.value:<9} "
-                   f"{a.parent_code or '-':<10} {a.name}")
+        click.echo(
+            f"{a.code:<14} {a.country.value:<4} {a.sector.value:<13} {a.level.value:<9} "
+            f"{a.parent_code or '-':<10} {a.name}"
+        )
 
 
 @click.group("users")
@@ -107,16 +139,32 @@ def users_group() -> None:
 @users_group.command("add")
 @click.argument("username")
 @click.option("--agency", required=True, help="Agency code, e.g. MX-GN.")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["vetting_officer", "screener", "auditor", "commissioner", "admin"]),
-              help="Repeat for several roles.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters (prompted when omitted).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["vetting_officer", "screener", "auditor", "commissioner", "admin"]),
+    help="Repeat for several roles.",
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters (prompted when omitted).",
+)
 @handle_errors
 def users_add(username: str, agency: str, roles: tuple[str, ...], password: str) -> None:
     """Create the account USERNAME."""
-    accounts.add_user(open_registry().uow(), operator(), username=username, agency_code=agency,
-                      roles=roles, password=password)
+    accounts.add_user(
+        open_registry().uow(),
+        operator(),
+        username=username,
+        agency_code=agency,
+        roles=roles,
+        password=password,
+    )
     click.echo(f"Added user {username.lower()} ({', '.join(roles)}) at {agency.upper()}.")
 
 
@@ -181,7 +229,9 @@ def users_disable_inactive() -> None:
 @handle_errors
 def users_roles(username: str, grant: tuple[str, ...], revoke: tuple[str, ...]) -> None:
     """Grant or revoke roles."""
-    roles = accounts.change_roles(open_registry().uow(), operator(), username, grant=grant, revoke=revoke)
+    roles = accounts.change_roles(
+        open_registry().uow(), operator(), username, grant=grant, revoke=revoke
+    )
     click.echo(f"{username}: {', '.join(roles)}")
 
 
@@ -197,9 +247,12 @@ def tokens_group() -> None:
 @handle_errors
 def tokens_create(username: str, name: str, days: int) -> None:
     """Create a token for USERNAME; the secret is printed once and never stored."""
-    token_id, secret = accounts.create_token(open_registry().uow(), operator(), name=name, days=days,
-                                             username=username)
-    click.echo(f"Token {token_id} for {username}, valid {days} days. Copy it now; it is not shown again:")
+    token_id, secret = accounts.create_token(
+        open_registry().uow(), operator(), name=name, days=days, username=username
+    )
+    click.echo(
+        f"Token {token_id} for {username}, valid {days} days. Copy it now; it is not shown again:"
+    )
     click.echo(secret)
 
 
@@ -231,11 +284,16 @@ def tokens_revoke(token_id: str) -> None:
 @click.option("--as", "username", required=True, help="The vetting officer importing the list.")
 @click.option("--dry-run", is_flag=True, help="Validate every row; write nothing.")
 @click.option("--legal-basis", help="Legal basis for rows without a legal_basis column.")
-@click.option("--batch-size", default=None, type=click.IntRange(1, 10000),
-              help="Rows per transaction (default from VETREG_IMPORT_BATCH_SIZE, 500).")
+@click.option(
+    "--batch-size",
+    default=None,
+    type=click.IntRange(1, 10000),
+    help="Rows per transaction (default from VETREG_IMPORT_BATCH_SIZE, 500).",
+)
 @handle_errors
-def import_command(csv_file: Path, username: str, dry_run: bool, legal_basis: str | None,
-                   batch_size: int | None) -> None:
+def import_command(
+    csv_file: Path, username: str, dry_run: bool, legal_basis: str | None, batch_size: int | None
+) -> None:
     """Import an agency list of failed or expelled officials from CSV_FILE.
 
     Columns: given_names, paternal_surname, maternal_surname, birth_date (YYYY-MM-DD), sex,
@@ -248,15 +306,29 @@ def import_command(csv_file: Path, username: str, dry_run: bool, legal_basis: st
     rows = imports.read_csv(csv_file.read_text(encoding="utf-8-sig"))
     with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
         report = imports.import_entries(
-            ctx.uow, actor, rows, dry_run=dry_run, legal_basis=legal_basis,
-            batch_size=batch_size or ctx.settings.import_batch_size, progress=bar.update,
+            ctx.uow,
+            actor,
+            rows,
+            dry_run=dry_run,
+            legal_basis=legal_basis,
+            batch_size=batch_size or ctx.settings.import_batch_size,
+            progress=bar.update,
         )
     for problem in report.problems:
-        click.secho(f"row {problem.row}, column {problem.field}: {problem.message}", fg="red", err=True)
+        click.secho(
+            f"row {problem.row}, column {problem.field}: {problem.message}", fg="red", err=True
+        )
     verb = "would import" if dry_run else "imported"
-    click.echo(f"{report.rows} rows read, {report.valid} valid, {len(report.problems)} problems; "
-               f"{verb} {report.valid if dry_run else report.created}"
-               + ("" if dry_run else f", {report.already_present} already present, "
-                  f"{report.officials_created} officials created, {report.officials_matched} matched by CURP"))
+    click.echo(
+        f"{report.rows} rows read, {report.valid} valid, {len(report.problems)} problems; "
+        f"{verb} {report.valid if dry_run else report.created}"
+        + (
+            ""
+            if dry_run
+            else f", {report.already_present} already present, "
+            f"{report.officials_created} officials created, "
+            f"{report.officials_matched} matched by CURP"
+        )
+    )
     if report.problems:
         raise SystemExit(EXIT_BAD_INPUT)

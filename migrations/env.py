@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import DateTime
 
 from registry.config import Settings
 from registry.db import make_engine
-from registry.models.base import UTCDateTime
 from registry.models import metadata
+from registry.models.base import UTCDateTime
 
 config = context.config
 
@@ -28,7 +27,9 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -34,9 +34,7 @@ class Settings:
             object.__setattr__(self, "key_file", self.instance_dir / "vetreg.keys")
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: object
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read `VETREG_*` variables; explicit keyword overrides win."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}

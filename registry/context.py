@@ -63,8 +63,13 @@ def _read_secrets(
     return secrets, active, tuple(sorted(marker))
 
 
-_SECRET_COLUMNS = (KeySecret.purpose, KeySecret.version, KeySecret.state, KeySecret.kek_id,
-                   KeySecret.wrapped)
+_SECRET_COLUMNS = (
+    KeySecret.purpose,
+    KeySecret.version,
+    KeySecret.state,
+    KeySecret.kek_id,
+    KeySecret.wrapped,
+)
 
 
 def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
@@ -73,9 +78,7 @@ def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
     secrets, active, marker = _read_secrets(rows, provider)
     missing = [p for p in PURPOSES if p not in active]
     if missing:
-        raise KeyUnavailable(
-            f"key secrets missing ({', '.join(missing)}); run 'vetreg init' first"
-        )
+        raise KeyUnavailable(f"key secrets missing ({', '.join(missing)}); run 'vetreg init' first")
     return Keyring(provider, secrets, active, marker=marker)
 
 
@@ -118,8 +121,11 @@ def ensure_key_secrets(session: Session, provider: KeyProvider) -> list[str]:
     for purpose in PURPOSES:
         if purpose not in present:
             wrapped: WrappedKey = Keyring.new_secret(provider)
-            session.add(KeySecret(purpose=purpose, version=1, kek_id=wrapped.kek_id,
-                                  wrapped=wrapped.wrapped))
+            session.add(
+                KeySecret(
+                    purpose=purpose, version=1, kek_id=wrapped.kek_id, wrapped=wrapped.wrapped
+                )
+            )
             created.append(purpose)
     return created
 
@@ -137,7 +143,10 @@ class RegistryContext:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, clock: Callable[[], dt.datetime] = utcnow,
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
         engine: Engine | None = None,
     ) -> RegistryContext:
         engine = engine or make_engine(settings.database_url)

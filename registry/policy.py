@@ -162,9 +162,8 @@ def can(actor: Actor, permission: Permission, target: Target = NO_TARGET) -> boo
     """Whether `actor` may exercise `permission` on `target`. Pure: no I/O."""
     if permission not in permissions_of(actor):
         return False
-    if permission in NOT_ON_SELF and target.user_id is not None:
-        if target.user_id == actor.user_id:
-            return False
+    if permission in NOT_ON_SELF and target.user_id is not None and target.user_id == actor.user_id:
+        return False
     if permission in AGENCY_SCOPED:
         return target.agency_id is not None and target.agency_id == actor.agency_id
     if permission in RECORD_SCOPED and target.country is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ class SealedRecord(Protocol):
     """A model with encrypted `<field>_ct` columns listed in ENCRYPTED."""
 
     __tablename__: str
-    ENCRYPTED: tuple[str, ...]
+    ENCRYPTED: ClassVar[tuple[str, ...]]
     id: Any
     version: Any
     data_key_id: Any
@@ -63,7 +63,11 @@ class Vault:
         return key
 
     def seal(
-        self, record: SealedRecord, values: Mapping[str, str | None], *, new_key: DataKey | None = None
+        self,
+        record: SealedRecord,
+        values: Mapping[str, str | None],
+        *,
+        new_key: DataKey | None = None,
     ) -> None:
         """(Re-)encrypt every encrypted field of `record` at its current version."""
         if record.data_key_id is None:

@@ -118,13 +118,17 @@ def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 @pytest.fixture
 def ctx(
-    engine: Engine, session_factory: sessionmaker[Session], key_provider: FileKeyProvider,
-    migrated: Database, tmp_path: Path,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    key_provider: FileKeyProvider,
+    migrated: Database,
+    tmp_path: Path,
 ) -> RegistryContext:
     with session_factory() as session:
         keyring = load_keyring(session, key_provider)
-    settings = Settings(instance_dir=tmp_path, database_url=migrated.url,
-                        key_file=key_provider.path)
+    settings = Settings(
+        instance_dir=tmp_path, database_url=migrated.url, key_file=key_provider.path
+    )
     return RegistryContext(settings, engine, session_factory, key_provider, keyring)
 
 

@@ -18,7 +18,14 @@ AGENCIES = [
     ("US-DOJ", "U.S. Department of Justice", "US", "department", "federal", None),
     ("US-DEA", "Drug Enforcement Administration", "US", "police", "federal", "US-DOJ"),
     ("US-FBI", "Federal Bureau of Investigation", "US", "police", "federal", "US-DOJ"),
-    ("MX-SSPC", "Secretaría de Seguridad y Protección Ciudadana", "MX", "department", "federal", None),
+    (
+        "MX-SSPC",
+        "Secretaría de Seguridad y Protección Ciudadana",
+        "MX",
+        "department",
+        "federal",
+        None,
+    ),
     ("MX-GN", "Guardia Nacional", "MX", "police", "federal", "MX-SSPC"),
     ("MX-FGR", "Fiscalía General de la República", "MX", "prosecution", "federal", None),
 ]
@@ -45,14 +52,23 @@ class World:
 
 def build_world(ctx: RegistryContext, operator: Actor) -> World:
     for code, name, country, sector, level, parent in AGENCIES:
-        agencies.add_agency(ctx.uow(), operator, code=code, name=name, country=country,
-                            sector=sector, level=level, parent_code=parent)
+        agencies.add_agency(
+            ctx.uow(),
+            operator,
+            code=code,
+            name=name,
+            country=country,
+            sector=sector,
+            level=level,
+            parent_code=parent,
+        )
     world = World()
     for country, agency in (("MX", "MX-GN"), ("US", "US-DEA")):
         for role in ROLES:
             username = f"{country.lower()}.{role.replace('_', '')}"
-            accounts.add_user(ctx.uow(), operator, username=username, agency_code=agency,
-                              roles=[role])
+            accounts.add_user(
+                ctx.uow(), operator, username=username, agency_code=agency, roles=[role]
+            )
             world.actors[(country, role)] = actor_by_username(ctx.uow(), username)
     return world
 
@@ -74,14 +90,32 @@ def register(ctx: RegistryContext, actor: Actor, n: int = 0, **changes: object) 
 
 
 def failed_evaluation(ctx: RegistryContext, actor: Actor, official_id: uuid.UUID) -> uuid.UUID:
-    return record_evaluation(ctx.uow(), actor, EvaluationInput(
-        official_id=official_id, type="recertification", outcome="fail",
-        evaluated_on=dt.date(2026, 5, 4), components={"polygraph": "fail", "medical": "pass"},
-        notes="Polígrafo no aprobado en dos sesiones."))
+    return record_evaluation(
+        ctx.uow(),
+        actor,
+        EvaluationInput(
+            official_id=official_id,
+            type="recertification",
+            outcome="fail",
+            evaluated_on=dt.date(2026, 5, 4),
+            components={"polygraph": "fail", "medical": "pass"},
+            notes="Polígrafo no aprobado en dos sesiones.",
+        ),
+    )
 
 
-def listed(ctx: RegistryContext, actor: Actor, official_id: uuid.UUID, case_ref: str = "GN-2026-001") -> uuid.UUID:
-    return list_entry(ctx.uow(), actor, EntryInput(
-        official_id=official_id, reason="failed_vetting", case_ref=case_ref,
-        legal_basis="Ley General del Sistema Nacional de Seguridad Pública, art. 88",
-        effective_date="2026-05-10", narrative="No aprobó la evaluación de control de confianza."))
+def listed(
+    ctx: RegistryContext, actor: Actor, official_id: uuid.UUID, case_ref: str = "GN-2026-001"
+) -> uuid.UUID:
+    return list_entry(
+        ctx.uow(),
+        actor,
+        EntryInput(
+            official_id=official_id,
+            reason="failed_vetting",
+            case_ref=case_ref,
+            legal_basis="Ley General del Sistema Nacional de Seguridad Pública, art. 88",
+            effective_date="2026-05-10",
+            narrative="No aprobó la evaluación de control de confianza.",
+        ),
+    )

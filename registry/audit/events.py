@@ -35,7 +35,9 @@ def format_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_document(event: AuditEvent, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def canonical_document(
+    event: AuditEvent, details: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The event as the versioned canonical document (details parsed unless given)."""
     return {
         "v": SERIALISATION_VERSION,
@@ -107,7 +109,9 @@ class AuditWriter:
             bind = self._session.get_bind()
             if bind.dialect.name == "postgresql":
                 # Serialise appenders; released when the transaction ends.
-                self._session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+                self._session.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK}
+                )
             row = self._session.execute(
                 select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
             ).first()
@@ -134,8 +138,10 @@ class AuditWriter:
         plain_details = dict(details or {})
         if not jcs_safe(plain_details):
             # Anything else would hash differently under other RFC 8785 implementations.
-            raise ValueError("audit details hold only strings, integers within 2^53, booleans, "
-                             "null and lists of them, under ASCII keys")
+            raise ValueError(
+                "audit details hold only strings, integers within 2^53, booleans, "
+                "null and lists of them, under ASCII keys"
+            )
         event = AuditEvent(
             seq=seq + 1,
             id=new_id(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,7 +29,7 @@ class RegistryEntry(Base):
 
     __tablename__ = "registry_entries"
     __table_args__ = (UniqueConstraint("originating_agency_id", "case_ref"),)
-    ENCRYPTED = ("narrative",)
+    ENCRYPTED: ClassVar[tuple[str, ...]] = ("narrative",)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     official_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officials.id"), index=True)
@@ -72,7 +73,7 @@ class RedressRequest(Base):
     """An ARCO request or an appeal, by or for the listed person."""
 
     __tablename__ = "redress_requests"
-    ENCRYPTED = ("grounds", "decision_notes")
+    ENCRYPTED: ClassVar[tuple[str, ...]] = ("grounds", "decision_notes")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registry_entries.id"), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,7 +19,7 @@ class Official(Base):
     """A person; every identifying field is ciphertext under the record's own data key."""
 
     __tablename__ = "officials"
-    ENCRYPTED = (
+    ENCRYPTED: ClassVar[tuple[str, ...]] = (
         "given_names",
         "paternal_surname",
         "maternal_surname",

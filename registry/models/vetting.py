@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,7 +20,7 @@ class Evaluation(Base):
     """One evaluation of one official; a pass is valid until `valid_until`."""
 
     __tablename__ = "evaluations"
-    ENCRYPTED = ("notes",)
+    ENCRYPTED: ClassVar[tuple[str, ...]] = ("notes",)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     official_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officials.id"), index=True)

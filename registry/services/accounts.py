@@ -107,7 +107,9 @@ def add_user(
             problems.add("agency", f"agency {agency_code!r} does not exist")
         parsed_roles = _parse_roles(problems, roles)
         check_password_rules(problems, password)
-        if _USERNAME.match(name) and uow.session.scalar(select(User.id).where(User.username == name)):
+        if _USERNAME.match(name) and uow.session.scalar(
+            select(User.id).where(User.username == name)
+        ):
             raise Conflict(f"user {name!r} already exists")
         problems.check()
         assert agency is not None
@@ -121,12 +123,14 @@ def add_user(
         user.roles = [UserRole(role=r.value, granted_by=actor.user_id) for r in parsed_roles]
         uow.session.add(user)
         uow.audit.append(
-            actor, "user.add", object_type="user", object_id=user.id,
+            actor,
+            "user.add",
+            object_type="user",
+            object_id=user.id,
             details={"agency": agency.code, "roles": sorted(r.value for r in parsed_roles)},
         )
         uow.commit()
         return user.id
-
 
 
 def list_users(uow: UnitOfWork, actor: Actor, agency_code: str | None = None) -> list[UserView]:
@@ -146,8 +150,14 @@ def set_user_disabled(uow: UnitOfWork, actor: Actor, username: str, disabled: bo
     action = "user.disable" if disabled else "user.enable"
     with uow:
         user = user_by_name(uow, username)
-        uow.require(actor, Permission.USER_MANAGE, Target(user_id=user.id), action=action,
-                    object_type="user", object_id=user.id)
+        uow.require(
+            actor,
+            Permission.USER_MANAGE,
+            Target(user_id=user.id),
+            action=action,
+            object_type="user",
+            object_id=user.id,
+        )
         if disabled and user.id == actor.user_id:
             raise ValidationFailed.single("username", "you cannot disable your own account")
         user.disabled_at = uow.clock() if disabled else None
@@ -157,13 +167,24 @@ def set_user_disabled(uow: UnitOfWork, actor: Actor, username: str, disabled: bo
 
 
 def change_roles(
-    uow: UnitOfWork, actor: Actor, username: str, *, grant: Iterable[str] = (), revoke: Iterable[str] = ()
+    uow: UnitOfWork,
+    actor: Actor,
+    username: str,
+    *,
+    grant: Iterable[str] = (),
+    revoke: Iterable[str] = (),
 ) -> tuple[str, ...]:
     """Grant or revoke roles; nobody may change her own roles."""
     with uow:
         user = user_by_name(uow, username)
-        uow.require(actor, Permission.ROLE_GRANT, Target(user_id=user.id), action="user.roles",
-                    object_type="user", object_id=user.id)
+        uow.require(
+            actor,
+            Permission.ROLE_GRANT,
+            Target(user_id=user.id),
+            action="user.roles",
+            object_type="user",
+            object_id=user.id,
+        )
         problems = Problems()
         to_grant = [problems.choice("grant", r, Role) for r in grant]
         to_revoke = [problems.choice("revoke", r, Role) for r in revoke]
@@ -179,10 +200,16 @@ def change_roles(
         if not current:
             raise ValidationFailed.single("roles", "a user must keep at least one role")
         user.version += 1
-        uow.audit.append(actor, "user.roles", object_type="user", object_id=user.id, details={
-            "granted": sorted(r.value for r in to_grant if r),
-            "revoked": sorted(r.value for r in to_revoke if r),
-        })
+        uow.audit.append(
+            actor,
+            "user.roles",
+            object_type="user",
+            object_id=user.id,
+            details={
+                "granted": sorted(r.value for r in to_grant if r),
+                "revoked": sorted(r.value for r in to_revoke if r),
+            },
+        )
         uow.commit()
         return tuple(sorted(current))
 
@@ -196,8 +223,14 @@ def create_token(
         owner_id = owner.id if owner else actor.user_id
         own = owner_id == actor.user_id
         permission = Permission.TOKEN_MANAGE_OWN if own else Permission.TOKEN_MANAGE_ANY
-        uow.require(actor, permission, NO_TARGET, action="token.create", object_type="user",
-                    object_id=owner_id)
+        uow.require(
+            actor,
+            permission,
+            NO_TARGET,
+            action="token.create",
+            object_type="user",
+            object_id=owner_id,
+        )
         problems = Problems()
         label = problems.text("name", name, max_length=100)
         if not 1 <= days <= MAX_TOKEN_DAYS:
@@ -207,11 +240,22 @@ def create_token(
         problems.check()
         assert label and owner_id
         secret, prefix, digest = new_token()
-        token = ApiToken(id=new_id(), user_id=owner_id, name=label, prefix=prefix, token_hash=digest,
-                         expires_at=uow.clock() + dt.timedelta(days=days))
+        token = ApiToken(
+            id=new_id(),
+            user_id=owner_id,
+            name=label,
+            prefix=prefix,
+            token_hash=digest,
+            expires_at=uow.clock() + dt.timedelta(days=days),
+        )
         uow.session.add(token)
-        uow.audit.append(actor, "token.create", object_type="token", object_id=token.id,
-                         details={"user": str(owner_id), "days": days})
+        uow.audit.append(
+            actor,
+            "token.create",
+            object_type="token",
+            object_id=token.id,
+            details={"user": str(owner_id), "days": days},
+        )
         uow.commit()
         return token.id, secret
 
@@ -227,8 +271,15 @@ def list_tokens(uow: UnitOfWork, actor: Actor, username: str | None = None) -> l
             uow.require(actor, Permission.TOKEN_MANAGE_OWN, NO_TARGET, action="token.list")
             query = query.where(ApiToken.user_id == actor.user_id)
         return [
-            TokenView(t.id, t.user.username, t.name, t.prefix, t.created_at, t.expires_at,
-                      t.revoked_at is not None)
+            TokenView(
+                t.id,
+                t.user.username,
+                t.name,
+                t.prefix,
+                t.created_at,
+                t.expires_at,
+                t.revoked_at is not None,
+            )
             for t in uow.session.scalars(query)
         ]
 
@@ -240,8 +291,14 @@ def revoke_token(uow: UnitOfWork, actor: Actor, token_id: uuid.UUID | str) -> No
             raise NotFound(f"token {token_id} does not exist")
         own = token.user_id == actor.user_id
         permission = Permission.TOKEN_MANAGE_OWN if own else Permission.TOKEN_MANAGE_ANY
-        uow.require(actor, permission, NO_TARGET, action="token.revoke", object_type="token",
-                    object_id=token.id)
+        uow.require(
+            actor,
+            permission,
+            NO_TARGET,
+            action="token.revoke",
+            object_type="token",
+            object_id=token.id,
+        )
         if token.revoked_at is None:
             token.revoked_at = uow.clock()
         uow.audit.append(actor, "token.revoke", object_type="token", object_id=token.id)
@@ -251,7 +308,9 @@ def revoke_token(uow: UnitOfWork, actor: Actor, token_id: uuid.UUID | str) -> No
 def authenticate_token(uow: UnitOfWork, secret: str) -> Actor:
     """The actor behind a bearer token; expired, revoked or disabled accounts are refused."""
     with uow:
-        token = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+        token = uow.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == token_digest(secret))
+        )
         now = uow.clock()
         if token is None or token.revoked_at is not None or token.expires_at <= now:
             raise AuthenticationFailed("the API token is unknown, expired or revoked")

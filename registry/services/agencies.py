@@ -85,8 +85,13 @@ def add_agency(
         )
         uow.session.add(agency)
         uow.session.flush()
-        uow.audit.append(actor, "agency.add", object_type="agency", object_id=agency.id,
-                         details={"code": clean_code, "country": clean_country.value})
+        uow.audit.append(
+            actor,
+            "agency.add",
+            object_type="agency",
+            object_id=agency.id,
+            details={"code": clean_code, "country": clean_country.value},
+        )
         uow.commit()
         return agency.id
 

@@ -11,7 +11,6 @@ from registry.models import Agency, Membership, Official, TaskForce, User
 from registry.policy import Actor, Role, Target
 from registry.uow import UnitOfWork
 
-
 _ROLE_VALUES = frozenset(r.value for r in Role)
 
 

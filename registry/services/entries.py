@@ -99,37 +99,67 @@ def validate_entry(problems: Problems, data: EntryInput, today: dt.date) -> Clea
     effective = problems.date("effective_date", data.effective_date, not_after=today)
     handling = problems.choice("handling_code", data.handling_code, HandlingCode)
     source = problems.choice("source_reliability", data.source_reliability, SourceReliability)
-    info = problems.choice("information_reliability", data.information_reliability,
-                           InformationReliability)
+    info = problems.choice(
+        "information_reliability", data.information_reliability, InformationReliability
+    )
     retain = problems.date("retain_until", data.retain_until, required=False)
     review = problems.date("review_on", data.review_on, required=False)
     narrative = problems.text("narrative", data.narrative, required=False, max_length=10000)
     if effective and retain and retain <= effective:
         problems.add("retain_until", "must be after the effective date")
-    if problems or not (reason and case_ref and legal_basis and effective and handling and source and info):
+    if problems or not (
+        reason and case_ref and legal_basis and effective and handling and source and info
+    ):
         return None
     return CleanEntry(
-        reason, case_ref, legal_basis, effective, handling, source, info,
+        reason,
+        case_ref,
+        legal_basis,
+        effective,
+        handling,
+        source,
+        info,
         retain or add_years(effective, RETENTION_YEARS[reason]),
-        review or add_years(effective, REVIEW_AFTER_YEARS), narrative, retain is not None,
+        review or add_years(effective, REVIEW_AFTER_YEARS),
+        narrative,
+        retain is not None,
     )
 
 
-def new_entry(uow: UnitOfWork, actor: Actor, official: Official, agency: Agency,
-              clean: CleanEntry, *, stage: Staging | None = None) -> RegistryEntry:
+def new_entry(
+    uow: UnitOfWork,
+    actor: Actor,
+    official: Official,
+    agency: Agency,
+    clean: CleanEntry,
+    *,
+    stage: Staging | None = None,
+) -> RegistryEntry:
     """Build and seal an entry (caller audits and commits; `stage` collects it for bulk insert)."""
     if not clean.retain_explicit:
         from registry.services.retention import retention_until  # it imports this module
 
-        clean = replace(clean, retain_until=retention_until(uow, clean.reason, agency.country,
-                                                            clean.effective_date))
+        clean = replace(
+            clean,
+            retain_until=retention_until(uow, clean.reason, agency.country, clean.effective_date),
+        )
     entry = RegistryEntry(
-        id=new_id(), version=1, official_id=official.id, originating_agency_id=agency.id,
-        reason=clean.reason, case_ref=clean.case_ref, legal_basis=clean.legal_basis,
-        effective_date=clean.effective_date, status=EntryStatus.ACTIVE,
-        handling_code=clean.handling_code, source_reliability=clean.source_reliability,
-        information_reliability=clean.information_reliability, retain_until=clean.retain_until,
-        review_on=clean.review_on, created_by=actor.user_id, created_at=uow.clock(),
+        id=new_id(),
+        version=1,
+        official_id=official.id,
+        originating_agency_id=agency.id,
+        reason=clean.reason,
+        case_ref=clean.case_ref,
+        legal_basis=clean.legal_basis,
+        effective_date=clean.effective_date,
+        status=EntryStatus.ACTIVE,
+        handling_code=clean.handling_code,
+        source_reliability=clean.source_reliability,
+        information_reliability=clean.information_reliability,
+        retain_until=clean.retain_until,
+        review_on=clean.review_on,
+        created_by=actor.user_id,
+        created_at=uow.clock(),
         updated_at=uow.clock(),
     )
     key = uow.vault.new_data_key(add=stage is None)
@@ -142,16 +172,26 @@ def new_entry(uow: UnitOfWork, actor: Actor, official: Official, agency: Agency,
 
 
 def entry_audit_details(entry: RegistryEntry, agency: Agency) -> dict[str, str | None]:
-    return {"official": str(entry.official_id), "agency": agency.code, "reason": entry.reason.value,
-            "case_ref": entry.case_ref}
+    return {
+        "official": str(entry.official_id),
+        "agency": agency.code,
+        "reason": entry.reason.value,
+        "case_ref": entry.case_ref,
+    }
 
 
 def list_entry(uow: UnitOfWork, actor: Actor, data: EntryInput) -> uuid.UUID:
     """List an official as failed or expelled; one entry per originating agency and case."""
     with uow:
         official = load_official(uow, data.official_id)
-        uow.require(actor, Permission.ENTRY_CREATE, official_target(uow, official),
-                    action="entry.create", object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.ENTRY_CREATE,
+            official_target(uow, official),
+            action="entry.create",
+            object_type="official",
+            object_id=official.id,
+        )
         problems = Problems()
         clean = validate_entry(problems, data, uow.today())
         agency = agency_by_code(uow, data.originating_agency) if data.originating_agency else None
@@ -163,13 +203,21 @@ def list_entry(uow: UnitOfWork, actor: Actor, data: EntryInput) -> uuid.UUID:
         assert clean
         agency = agency or uow.session.get(Agency, actor.agency_id)
         assert agency
-        if uow.session.scalar(select(RegistryEntry.id).where(
-            RegistryEntry.originating_agency_id == agency.id, RegistryEntry.case_ref == clean.case_ref
-        )):
+        if uow.session.scalar(
+            select(RegistryEntry.id).where(
+                RegistryEntry.originating_agency_id == agency.id,
+                RegistryEntry.case_ref == clean.case_ref,
+            )
+        ):
             raise Conflict(f"{agency.code} already listed case {clean.case_ref}")
         entry = new_entry(uow, actor, official, agency, clean)
-        uow.audit.append(actor, "entry.create", object_type="entry", object_id=entry.id,
-                         details=entry_audit_details(entry, agency))
+        uow.audit.append(
+            actor,
+            "entry.create",
+            object_type="entry",
+            object_id=entry.id,
+            details=entry_audit_details(entry, agency),
+        )
         uow.commit()
         return entry.id
 
@@ -177,10 +225,22 @@ def list_entry(uow: UnitOfWork, actor: Actor, data: EntryInput) -> uuid.UUID:
 def entry_view(entry: RegistryEntry, narrative: str | None = None) -> EntryView:
     agency = entry.originating_agency
     return EntryView(
-        entry.id, entry.official_id, entry.reason, entry.status, agency.code, agency.country.value,
-        entry.case_ref, entry.legal_basis, entry.effective_date, entry.handling_code,
-        entry.source_reliability, entry.information_reliability, entry.retain_until,
-        entry.review_on, entry.version, narrative,
+        entry.id,
+        entry.official_id,
+        entry.reason,
+        entry.status,
+        agency.code,
+        agency.country.value,
+        entry.case_ref,
+        entry.legal_basis,
+        entry.effective_date,
+        entry.handling_code,
+        entry.source_reliability,
+        entry.information_reliability,
+        entry.retain_until,
+        entry.review_on,
+        entry.version,
+        narrative,
     )
 
 
@@ -192,29 +252,52 @@ def load_entry(uow: UnitOfWork, entry_id: uuid.UUID | str) -> RegistryEntry:
 
 def entry_target(uow: UnitOfWork, entry: RegistryEntry) -> Target:
     official_scope = official_target(uow, entry.official)
-    return Target(country=entry.originating_agency.country,
-                  joint_taskforce=official_scope.joint_taskforce,
-                  agency_id=entry.originating_agency_id)
+    return Target(
+        country=entry.originating_agency.country,
+        joint_taskforce=official_scope.joint_taskforce,
+        agency_id=entry.originating_agency_id,
+    )
 
 
-def get_entry(uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str, purpose: str | None = None) -> EntryView:
+def get_entry(
+    uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str, purpose: str | None = None
+) -> EntryView:
     """An entry with its narrative, for readers in scope; the read is audited."""
     with uow:
         entry = load_entry(uow, entry_id)
-        uow.require(actor, Permission.ENTRY_READ, entry_target(uow, entry), action="entry.read",
-                    object_type="entry", object_id=entry.id)
+        uow.require(
+            actor,
+            Permission.ENTRY_READ,
+            entry_target(uow, entry),
+            action="entry.read",
+            object_type="entry",
+            object_id=entry.id,
+        )
         view = entry_view(entry, uow.vault.open(entry, "narrative"))
-        uow.audit.append(actor, "entry.read", object_type="entry", object_id=entry.id, purpose=purpose)
+        uow.audit.append(
+            actor, "entry.read", object_type="entry", object_id=entry.id, purpose=purpose
+        )
         uow.commit()
         return view
 
 
-def list_official_entries(uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str) -> list[EntryView]:
+def list_official_entries(
+    uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str
+) -> list[EntryView]:
     """An official's entries without narratives (for the official's page)."""
     with uow:
         official = load_official(uow, official_id)
-        uow.require(actor, Permission.OFFICIAL_READ, official_target(uow, official),
-                    action="entry.list", object_type="official", object_id=official.id)
-        rows = uow.session.scalars(select(RegistryEntry).where(RegistryEntry.official_id == official.id)
-                                   .order_by(RegistryEntry.effective_date.desc()))
+        uow.require(
+            actor,
+            Permission.OFFICIAL_READ,
+            official_target(uow, official),
+            action="entry.list",
+            object_type="official",
+            object_id=official.id,
+        )
+        rows = uow.session.scalars(
+            select(RegistryEntry)
+            .where(RegistryEntry.official_id == official.id)
+            .order_by(RegistryEntry.effective_date.desc())
+        )
         return [entry_view(e) for e in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,10 +31,22 @@ from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 
-IDENTITY_COLUMNS = ("given_names", "paternal_surname", "maternal_surname", "birth_date", "sex", "curp")
+IDENTITY_COLUMNS = (
+    "given_names",
+    "paternal_surname",
+    "maternal_surname",
+    "birth_date",
+    "sex",
+    "curp",
+)
 REQUIRED_COLUMNS = (*IDENTITY_COLUMNS, "agency_code", "reason", "effective_date", "case_ref")
-OPTIONAL_COLUMNS = ("legal_basis", "narrative", "handling_code", "source_reliability",
-                    "information_reliability")
+OPTIONAL_COLUMNS = (
+    "legal_basis",
+    "narrative",
+    "handling_code",
+    "source_reliability",
+    "information_reliability",
+)
 
 
 @dataclass(frozen=True)
@@ -68,15 +81,31 @@ def read_csv(text: str | Iterable[str]) -> list[dict[str, str]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ValidationFailed([FieldProblem(c, "column is missing from the header", 1) for c in missing])
+        raise ValidationFailed(
+            [FieldProblem(c, "column is missing from the header", 1) for c in missing]
+        )
     reader.fieldnames = header
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def _validate_row(number: int, raw: dict[str, str], agencies: dict[str, Agency], actor: Actor,
-                  today: object, legal_basis: str | None) -> tuple[ImportRow | None, Problems]:
+def _validate_row(
+    number: int,
+    raw: dict[str, str],
+    agencies: dict[str, Agency],
+    actor: Actor,
+    today: dt.date,
+    legal_basis: str | None,
+) -> tuple[ImportRow | None, Problems]:
     problems = Problems(row=number)
-    identity = validate_identity(problems, OfficialInput(*(raw.get(c) for c in IDENTITY_COLUMNS)), today)  # type: ignore[arg-type]
+    person = OfficialInput(
+        given_names=raw.get("given_names"),
+        paternal_surname=raw.get("paternal_surname"),
+        maternal_surname=raw.get("maternal_surname"),
+        birth_date=raw.get("birth_date"),
+        sex=raw.get("sex"),
+        curp=raw.get("curp"),
+    )
+    identity = validate_identity(problems, person, today)
     code = raw.get("agency_code", "").upper()
     agency = agencies.get(code)
     if not code:
@@ -85,21 +114,29 @@ def _validate_row(number: int, raw: dict[str, str], agencies: dict[str, Agency],
         problems.add("agency_code", f"agency {code!r} does not exist")
     elif agency.country != actor.country:
         problems.add("agency_code", f"{code} is not an agency of your country")
-    clean = validate_entry(problems, EntryInput(
-        official_id="", reason=raw.get("reason", ""), case_ref=raw.get("case_ref", ""),
-        legal_basis=raw.get("legal_basis") or legal_basis or "",
-        effective_date=raw.get("effective_date"), narrative=raw.get("narrative") or None,
-        handling_code=raw.get("handling_code") or "H1",
-        source_reliability=raw.get("source_reliability") or "B",
-        information_reliability=raw.get("information_reliability") or "2",
-    ), today)  # type: ignore[arg-type]
+    clean = validate_entry(
+        problems,
+        EntryInput(
+            official_id="",
+            reason=raw.get("reason", ""),
+            case_ref=raw.get("case_ref", ""),
+            legal_basis=raw.get("legal_basis") or legal_basis or "",
+            effective_date=raw.get("effective_date"),
+            narrative=raw.get("narrative") or None,
+            handling_code=raw.get("handling_code") or "H1",
+            source_reliability=raw.get("source_reliability") or "B",
+            information_reliability=raw.get("information_reliability") or "2",
+        ),
+        today,
+    )
     if problems or clean is None:
         return None, problems
     return ImportRow(number, identity, code, clean), problems
 
 
-def validate_rows(uow: UnitOfWork, actor: Actor, rows: list[dict[str, str]],
-                  legal_basis: str | None = None) -> tuple[list[ImportRow], list[FieldProblem]]:
+def validate_rows(
+    uow: UnitOfWork, actor: Actor, rows: list[dict[str, str]], legal_basis: str | None = None
+) -> tuple[list[ImportRow], list[FieldProblem]]:
     """Check every row (row numbers count the header as row 1); nothing is written."""
     with uow:
         agencies = {a.code: a for a in uow.session.scalars(select(Agency))}
@@ -107,7 +144,9 @@ def validate_rows(uow: UnitOfWork, actor: Actor, rows: list[dict[str, str]],
         problems: list[FieldProblem] = []
         seen: dict[tuple[str, str], int] = {}
         for number, raw in enumerate(rows, start=2):
-            row, row_problems = _validate_row(number, raw, agencies, actor, uow.today(), legal_basis)
+            row, row_problems = _validate_row(
+                number, raw, agencies, actor, uow.today(), legal_basis
+            )
             if row is not None:
                 key = (row.agency_code, row.entry.case_ref)
                 if key in seen:
@@ -121,15 +160,22 @@ def validate_rows(uow: UnitOfWork, actor: Actor, rows: list[dict[str, str]],
         return valid, problems
 
 
-def _existing_cases(uow: UnitOfWork, batch: list[ImportRow], agencies: dict[str, Agency]) -> set[tuple[str, str]]:
+def _existing_cases(
+    uow: UnitOfWork, batch: list[ImportRow], agencies: dict[str, Agency]
+) -> set[tuple[str, str]]:
     keys = [(agencies[r.agency_code].id, r.entry.case_ref) for r in batch]
-    found = uow.session.execute(select(RegistryEntry.originating_agency_id, RegistryEntry.case_ref).where(
-        tuple_(RegistryEntry.originating_agency_id, RegistryEntry.case_ref).in_(keys)))
+    found = uow.session.execute(
+        select(RegistryEntry.originating_agency_id, RegistryEntry.case_ref).where(
+            tuple_(RegistryEntry.originating_agency_id, RegistryEntry.case_ref).in_(keys)
+        )
+    )
     by_id = {a.id: code for code, a in agencies.items()}
     return {(by_id[agency_id], case_ref) for agency_id, case_ref in found}
 
 
-def _import_batch(uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report: ImportReport) -> None:
+def _import_batch(
+    uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report: ImportReport
+) -> None:
     with uow:
         agencies = {a.code: a for a in uow.session.scalars(select(Agency))}
         existing = _existing_cases(uow, batch, agencies)
@@ -143,13 +189,25 @@ def _import_batch(uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report:
             official: Official | None = known.get(row.identity.curp) if row.identity.curp else None
             created_official = official is None
             if official is None:
-                official = new_official(uow, actor, row.identity, {}, agency.id, agency.country, stage=stage)
+                official = new_official(
+                    uow, actor, row.identity, {}, agency.id, agency.country, stage=stage
+                )
                 if row.identity.curp:
                     known[row.identity.curp] = official
             entry = new_entry(uow, actor, official, agency, row.entry, stage=stage)
-            stage.add(uow.audit.append(actor, "entry.import", object_type="entry", object_id=entry.id,
-                                       add=False, details={**entry_audit_details(entry, agency),
-                                                           "official_created": created_official}))
+            stage.add(
+                uow.audit.append(
+                    actor,
+                    "entry.import",
+                    object_type="entry",
+                    object_id=entry.id,
+                    add=False,
+                    details={
+                        **entry_audit_details(entry, agency),
+                        "official_created": created_official,
+                    },
+                )
+            )
             report.created += 1
             report.officials_created += created_official
             report.officials_matched += not created_official
@@ -158,8 +216,13 @@ def _import_batch(uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report:
 
 
 def import_entries(
-    uow_factory: Callable[[], UnitOfWork], actor: Actor, rows: list[dict[str, str]], *,
-    dry_run: bool = False, batch_size: int = 500, legal_basis: str | None = None,
+    uow_factory: Callable[[], UnitOfWork],
+    actor: Actor,
+    rows: list[dict[str, str]],
+    *,
+    dry_run: bool = False,
+    batch_size: int = 500,
+    legal_basis: str | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> ImportReport:
     """Validate all rows, then (unless dry run) import the valid ones batch by batch.

@@ -59,8 +59,14 @@ class OfficialView:
         return f"<OfficialView {self.id} v{self.version}>"
 
     def identity(self) -> Identity:
-        return Identity(self.given_names, self.paternal_surname, self.maternal_surname,
-                        self.birth_date, self.sex, self.curp)
+        return Identity(
+            self.given_names,
+            self.paternal_surname,
+            self.maternal_surname,
+            self.birth_date,
+            self.sex,
+            self.curp,
+        )
 
 
 def parse_sex(problems: Problems, value: str | None) -> Sex | None:
@@ -76,9 +82,12 @@ def validate_identity(problems: Problems, data: OfficialInput, today: dt.date) -
     """Check an identity; every problem is collected with its field name."""
     given = problems.text("given_names", data.given_names, max_length=120)
     paternal = problems.text("paternal_surname", data.paternal_surname, max_length=120)
-    maternal = problems.text("maternal_surname", data.maternal_surname, required=False, max_length=120)
-    birth = problems.date("birth_date", data.birth_date, required=False, not_after=today,
-                          not_before=EARLIEST_BIRTH)
+    maternal = problems.text(
+        "maternal_surname", data.maternal_surname, required=False, max_length=120
+    )
+    birth = problems.date(
+        "birth_date", data.birth_date, required=False, not_after=today, not_before=EARLIEST_BIRTH
+    )
     sex = parse_sex(problems, data.sex)
     curp = None
     if data.curp and data.curp.strip():
@@ -101,16 +110,24 @@ def _identity_values(identity: Identity, national_ids: Mapping[str, str]) -> dic
     }
 
 
-def index_rows(uow: UnitOfWork, official_id: uuid.UUID, identity: Identity) -> list[dict[str, object]]:
+def index_rows(
+    uow: UnitOfWork, official_id: uuid.UUID, identity: Identity
+) -> list[dict[str, object]]:
     """The official's blind-index rows under the active index key (not yet stored)."""
     version = uow.keyring.index_version()
-    digests = {(kind, uow.keyring.blind_index(kind, parts, version))
-               for kind, parts in blocking_keys(normalise(identity))}
-    return [{"official_id": official_id, "kind": kind, "key_version": version, "digest": digest}
-            for kind, digest in sorted(digests)]
+    digests = {
+        (kind, uow.keyring.blind_index(kind, parts, version))
+        for kind, parts in blocking_keys(normalise(identity))
+    }
+    return [
+        {"official_id": official_id, "kind": kind, "key_version": version, "digest": digest}
+        for kind, digest in sorted(digests)
+    ]
 
 
-def index_official(uow: UnitOfWork, official_id: uuid.UUID, identity: Identity, *, replace: bool = True) -> None:
+def index_official(
+    uow: UnitOfWork, official_id: uuid.UUID, identity: Identity, *, replace: bool = True
+) -> None:
     """(Re)write the official's blind-index rows under the active index key."""
     if replace:
         uow.session.execute(delete(OfficialIndex).where(OfficialIndex.official_id == official_id))
@@ -124,7 +141,9 @@ def find_by_curps(uow: UnitOfWork, curps: Iterable[str]) -> dict[str, Official]:
     if not wanted:
         return {}
     candidates = uow.session.scalars(
-        select(Official).join(OfficialIndex, OfficialIndex.official_id == Official.id).where(
+        select(Official)
+        .join(OfficialIndex, OfficialIndex.official_id == Official.id)
+        .where(
             OfficialIndex.kind == "curp",
             OfficialIndex.key_version == version,
             OfficialIndex.digest.in_(wanted),
@@ -133,7 +152,7 @@ def find_by_curps(uow: UnitOfWork, curps: Iterable[str]) -> dict[str, Official]:
     found: dict[str, Official] = {}
     for official in candidates:
         curp = uow.vault.open(official, "curp")
-        if curp in wanted.values():
+        if curp is not None and curp in wanted.values():
             found[curp] = official
     return found
 
@@ -143,15 +162,30 @@ def find_by_curp(uow: UnitOfWork, curp: str) -> Official | None:
     return find_by_curps(uow, [curp]).get(curp)
 
 
-def new_official(uow: UnitOfWork, actor: Actor, identity: Identity, national_ids: Mapping[str, str],
-                 owner_agency_id: uuid.UUID, country: Country, *, stage: Staging | None = None) -> Official:
+def new_official(
+    uow: UnitOfWork,
+    actor: Actor,
+    identity: Identity,
+    national_ids: Mapping[str, str],
+    owner_agency_id: uuid.UUID,
+    country: Country,
+    *,
+    stage: Staging | None = None,
+) -> Official:
     """Build, seal and index an official; caller audits and commits.
 
     With `stage`, rows are collected for a bulk insert instead of being added to the session.
     """
-    official = Official(id=new_id(), version=1, country=country, owner_agency_id=owner_agency_id,
-                        created_by=actor.user_id, updated_by=actor.user_id, created_at=uow.clock(),
-                        updated_at=uow.clock())
+    official = Official(
+        id=new_id(),
+        version=1,
+        country=country,
+        owner_agency_id=owner_agency_id,
+        created_by=actor.user_id,
+        updated_by=actor.user_id,
+        created_at=uow.clock(),
+        updated_at=uow.clock(),
+    )
     key = uow.vault.new_data_key(add=stage is None)
     uow.vault.seal(official, _identity_values(identity, national_ids), new_key=key)
     if stage is None:
@@ -173,7 +207,9 @@ def register_official(uow: UnitOfWork, actor: Actor, data: OfficialInput) -> uui
         if identity.curp and (existing := find_by_curp(uow, identity.curp)):
             raise Conflict(f"an official with this CURP is already registered ({existing.id})")
         assert actor.agency_id and actor.country
-        official = new_official(uow, actor, identity, data.national_ids, actor.agency_id, actor.country)
+        official = new_official(
+            uow, actor, identity, data.national_ids, actor.agency_id, actor.country
+        )
         uow.audit.append(actor, "official.register", object_type="official", object_id=official.id)
         uow.commit()
         return official.id
@@ -202,50 +238,88 @@ def get_official(
     """Decrypt an official's identity for an authorised reader; the read is audited."""
     with uow:
         official = load_official(uow, official_id)
-        uow.require(actor, Permission.OFFICIAL_READ, official_target(uow, official),
-                    action="official.read", object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.OFFICIAL_READ,
+            official_target(uow, official),
+            action="official.read",
+            object_type="official",
+            object_id=official.id,
+        )
         view = open_official(uow, official)
-        uow.audit.append(actor, "official.read", object_type="official", object_id=official.id,
-                         purpose=purpose)
+        uow.audit.append(
+            actor, "official.read", object_type="official", object_id=official.id, purpose=purpose
+        )
         uow.commit()
         return view
 
 
 def update_official(
-    uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str, expected_version: int,
+    uow: UnitOfWork,
+    actor: Actor,
+    official_id: uuid.UUID | str,
+    expected_version: int,
     data: OfficialInput,
 ) -> int:
     """Correct an identity; the whole record is re-sealed at its new version."""
     with uow:
         official = load_official(uow, official_id)
-        uow.require(actor, Permission.OFFICIAL_UPDATE, official_target(uow, official),
-                    action="official.update", object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.OFFICIAL_UPDATE,
+            official_target(uow, official),
+            action="official.update",
+            object_type="official",
+            object_id=official.id,
+        )
         check_version(official.version, expected_version, "this official")
         problems = Problems()
         identity = validate_identity(problems, data, uow.today())
         problems.check()
-        if identity.curp and (other := find_by_curp(uow, identity.curp)) and other.id != official.id:
+        if (
+            identity.curp
+            and (other := find_by_curp(uow, identity.curp))
+            and other.id != official.id
+        ):
             raise Conflict(f"another official is registered with this CURP ({other.id})")
         official.version += 1
         official.updated_at, official.updated_by = uow.clock(), actor.user_id
         uow.vault.seal(official, _identity_values(identity, data.national_ids))
         index_official(uow, official.id, identity)
-        uow.audit.append(actor, "official.update", object_type="official", object_id=official.id,
-                         details={"version": official.version})
+        uow.audit.append(
+            actor,
+            "official.update",
+            object_type="official",
+            object_id=official.id,
+            details={"version": official.version},
+        )
         uow.commit()
         return official.version
 
 
 def add_employment(
-    uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str, *, agency_code: str,
-    position: str, rank: str | None = None, seniority: int = 0,
-    started_on: str | dt.date | None = None, ended_on: str | dt.date | None = None,
+    uow: UnitOfWork,
+    actor: Actor,
+    official_id: uuid.UUID | str,
+    *,
+    agency_code: str,
+    position: str,
+    rank: str | None = None,
+    seniority: int = 0,
+    started_on: str | dt.date | None = None,
+    ended_on: str | dt.date | None = None,
 ) -> uuid.UUID:
     """Record a post the official holds or held."""
     with uow:
         official = load_official(uow, official_id)
-        uow.require(actor, Permission.OFFICIAL_UPDATE, official_target(uow, official),
-                    action="employment.add", object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.OFFICIAL_UPDATE,
+            official_target(uow, official),
+            action="employment.add",
+            object_type="official",
+            object_id=official.id,
+        )
         problems = Problems()
         agency = agency_by_code(uow, agency_code or "")
         if agency is None:
@@ -260,12 +334,24 @@ def add_employment(
             problems.add("seniority", "must be between 0 (entry level) and 10 (head of agency)")
         problems.check()
         assert agency and clean_position and start
-        employment = Employment(id=new_id(), official_id=official.id, agency_id=agency.id,
-                                position=clean_position, rank=clean_rank, seniority=seniority,
-                                started_on=start, ended_on=end, created_by=actor.user_id)
+        employment = Employment(
+            id=new_id(),
+            official_id=official.id,
+            agency_id=agency.id,
+            position=clean_position,
+            rank=clean_rank,
+            seniority=seniority,
+            started_on=start,
+            ended_on=end,
+            created_by=actor.user_id,
+        )
         uow.session.add(employment)
-        uow.audit.append(actor, "employment.add", object_type="official", object_id=official.id,
-                         details={"employment": str(employment.id), "agency": agency.code})
+        uow.audit.append(
+            actor,
+            "employment.add",
+            object_type="official",
+            object_id=official.id,
+            details={"employment": str(employment.id), "agency": agency.code},
+        )
         uow.commit()
         return employment.id
-

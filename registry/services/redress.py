@@ -39,19 +39,40 @@ class RedressView:
 
 def _view(request: RedressRequest, today: dt.date) -> RedressView:
     overdue = request.status is RedressStatus.PENDING and request.due_on < today
-    return RedressView(request.id, request.entry_id, request.kind, request.status, request.filed_on,
-                       request.due_on, request.decided_on, request.version, overdue)
+    return RedressView(
+        request.id,
+        request.entry_id,
+        request.kind,
+        request.status,
+        request.filed_on,
+        request.due_on,
+        request.decided_on,
+        request.version,
+        overdue,
+    )
 
 
 def file_redress(
-    uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str, *, kind: str, grounds: str,
-    filed_on: str | dt.date | None = None, working_days: int = ARCO_ANSWER_WORKING_DAYS,
+    uow: UnitOfWork,
+    actor: Actor,
+    entry_id: uuid.UUID | str,
+    *,
+    kind: str,
+    grounds: str,
+    filed_on: str | dt.date | None = None,
+    working_days: int = ARCO_ANSWER_WORKING_DAYS,
 ) -> uuid.UUID:
     """File a request for the listed person; an appeal puts the entry under appeal."""
     with uow:
         entry = load_entry(uow, entry_id)
-        uow.require(actor, Permission.REDRESS_FILE, entry_target(uow, entry), action="redress.file",
-                    object_type="entry", object_id=entry.id)
+        uow.require(
+            actor,
+            Permission.REDRESS_FILE,
+            entry_target(uow, entry),
+            action="redress.file",
+            object_type="entry",
+            object_id=entry.id,
+        )
         problems = Problems()
         clean_kind = problems.choice("kind", kind, RedressKind)
         clean_grounds = problems.text("grounds", grounds, max_length=10000)
@@ -61,8 +82,14 @@ def file_redress(
         problems.check()
         assert clean_kind and clean_grounds and filed
         request = RedressRequest(
-            id=new_id(), version=1, entry_id=entry.id, kind=clean_kind, status=RedressStatus.PENDING,
-            filed_on=filed, filed_by=actor.user_id, created_at=uow.clock(),
+            id=new_id(),
+            version=1,
+            entry_id=entry.id,
+            kind=clean_kind,
+            status=RedressStatus.PENDING,
+            filed_on=filed,
+            filed_by=actor.user_id,
+            created_at=uow.clock(),
             due_on=add_working_days(filed, working_days, entry.originating_agency.country),
         )
         uow.vault.seal(request, {"grounds": clean_grounds, "decision_notes": None})
@@ -71,24 +98,43 @@ def file_redress(
             entry.status = EntryStatus.UNDER_APPEAL
             entry.updated_at = uow.clock()
             uow.vault.bump(entry)
-        uow.audit.append(actor, "redress.file", object_type="redress", object_id=request.id,
-                         details={"entry": str(entry.id), "kind": clean_kind.value,
-                                  "due_on": request.due_on.isoformat()})
+        uow.audit.append(
+            actor,
+            "redress.file",
+            object_type="redress",
+            object_id=request.id,
+            details={
+                "entry": str(entry.id),
+                "kind": clean_kind.value,
+                "due_on": request.due_on.isoformat(),
+            },
+        )
         uow.commit()
         return request.id
 
 
 def decide_redress(
-    uow: UnitOfWork, actor: Actor, request_id: uuid.UUID | str, *, granted: bool,
-    notes: str | None, expected_version: int | None = None,
+    uow: UnitOfWork,
+    actor: Actor,
+    request_id: uuid.UUID | str,
+    *,
+    granted: bool,
+    notes: str | None,
+    expected_version: int | None = None,
 ) -> RedressStatus:
     """Decide a request; a granted appeal, cancellation or opposition overturns the entry."""
     with uow:
         request = load(uow, RedressRequest, request_id, "redress request")
         assert isinstance(request, RedressRequest)
         entry = request.entry
-        uow.require(actor, Permission.REDRESS_DECIDE, entry_target(uow, entry), action="redress.decide",
-                    object_type="redress", object_id=request.id)
+        uow.require(
+            actor,
+            Permission.REDRESS_DECIDE,
+            entry_target(uow, entry),
+            action="redress.decide",
+            object_type="redress",
+            object_id=request.id,
+        )
         check_version(request.version, expected_version, "this request")
         if request.status is not RedressStatus.PENDING:
             raise Conflict(f"this request was already decided ({request.status.value})")
@@ -101,14 +147,25 @@ def decide_redress(
         request.version += 1
         uow.vault.seal(request, {"grounds": grounds, "decision_notes": clean_notes})
         _apply_to_entry(uow, request, entry, granted)
-        uow.audit.append(actor, "redress.decide", object_type="redress", object_id=request.id,
-                         details={"entry": str(entry.id), "kind": request.kind.value,
-                                  "decision": request.status.value, "entry_status": entry.status.value})
+        uow.audit.append(
+            actor,
+            "redress.decide",
+            object_type="redress",
+            object_id=request.id,
+            details={
+                "entry": str(entry.id),
+                "kind": request.kind.value,
+                "decision": request.status.value,
+                "entry_status": entry.status.value,
+            },
+        )
         uow.commit()
         return request.status
 
 
-def _apply_to_entry(uow: UnitOfWork, request: RedressRequest, entry: RegistryEntry, granted: bool) -> None:
+def _apply_to_entry(
+    uow: UnitOfWork, request: RedressRequest, entry: RegistryEntry, granted: bool
+) -> None:
     new_status = entry.status
     if granted and request.kind in ENDS_ENTRY:
         new_status = EntryStatus.OVERTURNED
@@ -121,7 +178,11 @@ def _apply_to_entry(uow: UnitOfWork, request: RedressRequest, entry: RegistryEnt
 
 
 def list_redress(
-    uow: UnitOfWork, actor: Actor, *, overdue_only: bool = False, pending_only: bool = True,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    overdue_only: bool = False,
+    pending_only: bool = True,
 ) -> list[RedressView]:
     """Requests on entries in the actor's scope; `overdue_only` lists answers past due."""
     if not actor.country:

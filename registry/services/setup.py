@@ -31,8 +31,11 @@ def initialise(settings: Settings, actor: Actor | None = None) -> InitReport:
             created = ensure_key_secrets(session, provider)
             if created:
                 AuditWriter(session, utcnow).append(
-                    actor, "keys.init", object_type="key_secret", details={"purposes": created,
-                                                                           "kek": provider.active_kek_id()})
+                    actor,
+                    "keys.init",
+                    object_type="key_secret",
+                    details={"purposes": created, "kek": provider.active_kek_id()},
+                )
             session.commit()
     finally:
         engine.dispose()

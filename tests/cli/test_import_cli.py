@@ -16,11 +16,15 @@ from registry.models import AuditEvent, RegistryEntry
 from registry.policy import Actor
 from tests.factories import build_world
 
-HEADER = "given_names,paternal_surname,maternal_surname,birth_date,sex,curp,agency_code,reason,effective_date,case_ref,legal_basis\n"
+HEADER = (
+    "given_names,paternal_surname,maternal_surname,birth_date,sex,curp,"
+    "agency_code,reason,effective_date,case_ref,legal_basis\n"
+)
 GOOD = [
-    "María Guadalupe,Hernández,López,1984-03-12,M,,MX-GN,failed_vetting,2025-02-01,GN-1,LGSNSP art. 88",
-    "José,de la Cruz,Pérez,1970-01-01,H,HEGG560427MVZRRL04,MX-GN,expelled_corruption,2024-11-20,GN-2,LGSNSP art. 88",
-    "Ana Luisa,Núñez,,1991-08-09,M,,MX-FGR,refused_vetting,2025-06-30,FGR-7,LGSNSP art. 88",
+    "María Guadalupe,Hernández,López,1984-03-12,M,,MX-GN,failed_vetting,2025-02-01,GN-1,LGSNSP 88",
+    "José,de la Cruz,Pérez,1970-01-01,H,HEGG560427MVZRRL04,MX-GN,expelled_corruption,2024-11-20,"
+    "GN-2,LGSNSP 88",
+    "Ana Luisa,Núñez,,1991-08-09,M,,MX-FGR,refused_vetting,2025-06-30,FGR-7,LGSNSP 88",
 ]
 BAD = [
     "Pedro,Gómez,Ruiz,1980-05-05,H,HEGG560427MVZRRL05,MX-GN,failed_vetting,2025-01-01,GN-3,x",
@@ -47,8 +51,9 @@ def _count(ctx: RegistryContext, model: type) -> int:
 def _run(tmp_path: Path, lines: list[str], *extra: str):  # type: ignore[no-untyped-def]
     path = tmp_path / "entries.csv"
     path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
-    return CliRunner().invoke(cli, ["import", str(path), "--as", "mx.vettingofficer", *extra],
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["import", str(path), "--as", "mx.vettingofficer", *extra], catch_exceptions=False
+    )
 
 
 def test_bad_rows_reported_and_dry_run_writes_nothing(ctx: RegistryContext, tmp_path: Path) -> None:
@@ -65,7 +70,9 @@ def test_bad_rows_reported_and_dry_run_writes_nothing(ctx: RegistryContext, tmp_
     assert _count(ctx, AuditEvent) == events
 
 
-def test_import_is_idempotent_with_one_event_per_entry(ctx: RegistryContext, tmp_path: Path) -> None:
+def test_import_is_idempotent_with_one_event_per_entry(
+    ctx: RegistryContext, tmp_path: Path
+) -> None:
     events = _count(ctx, AuditEvent)
     first = _run(tmp_path, GOOD)
     assert first.exit_code == 0, first.output

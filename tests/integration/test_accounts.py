@@ -18,13 +18,17 @@ def test_admin_cannot_grant_herself_a_role(ctx: RegistryContext, world: World) -
     admin = world.actor("MX", "admin")
     with pytest.raises(PermissionDenied):
         change_roles(ctx.uow(), admin, admin.username, grant=["auditor"])
-    assert change_roles(ctx.uow(), admin, "mx.screener", grant=["auditor"]) == ("auditor", "screener")
+    assert change_roles(ctx.uow(), admin, "mx.screener", grant=["auditor"]) == (
+        "auditor",
+        "screener",
+    )
 
 
 def test_non_admin_cannot_manage_users(ctx: RegistryContext, world: World) -> None:
     with pytest.raises(PermissionDenied):
-        accounts.add_user(ctx.uow(), world.mx_officer, username="eve", agency_code="MX-GN",
-                          roles=["admin"])
+        accounts.add_user(
+            ctx.uow(), world.mx_officer, username="eve", agency_code="MX-GN", roles=["admin"]
+        )
 
 
 def test_token_shown_once_expires_and_revokes(ctx: RegistryContext, world: World) -> None:
@@ -32,8 +36,9 @@ def test_token_shown_once_expires_and_revokes(ctx: RegistryContext, world: World
     token_id, secret = create_token(ctx.uow(), screener, name="laptop", days=1)
     assert authenticate_token(ctx.uow(), secret).user_id == screener.user_id
     later = ctx.clock() + dt.timedelta(days=2)
-    expired = type(ctx)(ctx.settings, ctx.engine, ctx.session_factory, ctx.provider, ctx.keyring,
-                        lambda: later)
+    expired = type(ctx)(
+        ctx.settings, ctx.engine, ctx.session_factory, ctx.provider, ctx.keyring, lambda: later
+    )
     with pytest.raises(AuthenticationFailed):
         authenticate_token(expired.uow(), secret)
     accounts.revoke_token(ctx.uow(), screener, token_id)
@@ -52,6 +57,11 @@ def test_disabled_user_tokens_stop_working(ctx: RegistryContext, world: World) -
 
 def test_roles_must_be_known(ctx: RegistryContext, world: World) -> None:
     with pytest.raises(ValidationFailed, match="roles: must be one of"):
-        accounts.add_user(ctx.uow(), world.actor("MX", "admin"), username="zed",
-                          agency_code="MX-GN", roles=["superuser"])
+        accounts.add_user(
+            ctx.uow(),
+            world.actor("MX", "admin"),
+            username="zed",
+            agency_code="MX-GN",
+            roles=["superuser"],
+        )
     assert Role.ADMIN.value == "admin"

@@ -10,7 +10,12 @@ from sqlalchemy import select
 from registry.context import RegistryContext
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.models import AuditEvent, Official
-from registry.services.officials import OfficialInput, get_official, register_official, update_official
+from registry.services.officials import (
+    OfficialInput,
+    get_official,
+    register_official,
+    update_official,
+)
 from tests.factories import World, person, register
 
 VALID_CURP = "HEGG560427MVZRRL04"  # stdnum's published example
@@ -27,7 +32,10 @@ def test_register_then_read_back_decrypted(ctx: RegistryContext, world: World) -
     official_id = register(ctx, world.mx_officer, 1)
     view = get_official(ctx.uow(), world.mx_officer, official_id)
     assert (view.given_names, view.paternal_surname, view.maternal_surname) == (
-        "José Luis", "Ramírez", "de la Cruz")
+        "José Luis",
+        "Ramírez",
+        "de la Cruz",
+    )
     assert view.birth_date == dt.date(1979, 11, 2) and view.sex == "H"
     assert "José" not in repr(view)
     [read] = _events(ctx, "official.read")
@@ -37,9 +45,17 @@ def test_register_then_read_back_decrypted(ctx: RegistryContext, world: World) -
 
 def test_validation_names_every_bad_field(ctx: RegistryContext, world: World) -> None:
     with pytest.raises(ValidationFailed) as info:
-        register_official(ctx.uow(), world.mx_officer, OfficialInput(
-            given_names="", paternal_surname="López", birth_date="1984-02-30", sex="Q",
-            curp="HEGG560427MVZRRL05"))
+        register_official(
+            ctx.uow(),
+            world.mx_officer,
+            OfficialInput(
+                given_names="",
+                paternal_surname="López",
+                birth_date="1984-02-30",
+                sex="Q",
+                curp="HEGG560427MVZRRL05",
+            ),
+        )
     fields = {p.field for p in info.value.problems}
     assert fields == {"given_names", "birth_date", "sex", "curp"}
     with ctx.uow() as uow:
@@ -52,7 +68,9 @@ def test_duplicate_curp_is_refused(ctx: RegistryContext, world: World) -> None:
         register(ctx, world.mx_officer, 1, curp=VALID_CURP.lower())
 
 
-def test_other_country_officer_is_refused_and_the_attempt_audited(ctx: RegistryContext, world: World) -> None:
+def test_other_country_officer_is_refused_and_the_attempt_audited(
+    ctx: RegistryContext, world: World
+) -> None:
     official_id = register(ctx, world.mx_officer)
     with pytest.raises(PermissionDenied):
         get_official(ctx.uow(), world.us_officer, official_id)
@@ -69,8 +87,12 @@ def test_only_officers_read_identities(ctx: RegistryContext, world: World, role:
 
 def test_second_save_of_same_version_conflicts(ctx: RegistryContext, world: World) -> None:
     official_id = register(ctx, world.mx_officer)
-    first = update_official(ctx.uow(), world.mx_officer, official_id, 1, person(0, maternal_surname="Luna"))
+    first = update_official(
+        ctx.uow(), world.mx_officer, official_id, 1, person(0, maternal_surname="Luna")
+    )
     assert first == 2
     with pytest.raises(Conflict, match="changed by someone else"):
-        update_official(ctx.uow(), world.mx_officer, official_id, 1, person(0, maternal_surname="Sol"))
+        update_official(
+            ctx.uow(), world.mx_officer, official_id, 1, person(0, maternal_surname="Sol")
+        )
     assert get_official(ctx.uow(), world.mx_officer, official_id).maternal_surname == "Luna"

@@ -20,13 +20,26 @@ from tests.conftest import Database
 from tests.factories import build_world
 
 PEOPLE = [
-    OfficialInput("Xochiquetzal Itzel", "Cuauhtémoc", "Tezcatlipoca", "1981-06-15", "M",
-                  "CUTX810615MDFHZC09"),
+    OfficialInput(
+        "Xochiquetzal Itzel", "Cuauhtémoc", "Tezcatlipoca", "1981-06-15", "M", "CUTX810615MDFHZC09"
+    ),
     OfficialInput("Bartholomew Quentin", "Zebrowski", None, "1975-09-21", "H", None),
 ]
-SECRETS = ["Xochiquetzal", "XOCHIQUETZAL", "Cuauht", "CUAUHT", "Tezcatlipoca", "TEZCATLIPOCA",
-           "CUTX810615", "1981-06-15", "Bartholomew", "Zebrowski", "ZEBROWSKI", "1975-09-21",
-           "soborno de la banda"]
+SECRETS = [
+    "Xochiquetzal",
+    "XOCHIQUETZAL",
+    "Cuauht",
+    "CUAUHT",
+    "Tezcatlipoca",
+    "TEZCATLIPOCA",
+    "CUTX810615",
+    "1981-06-15",
+    "Bartholomew",
+    "Zebrowski",
+    "ZEBROWSKI",
+    "1975-09-21",
+    "soborno de la banda",
+]
 
 
 def _populate(settings: Settings) -> RegistryContext:
@@ -35,10 +48,18 @@ def _populate(settings: Settings) -> RegistryContext:
     officer = world.mx_officer
     for n, data in enumerate(PEOPLE):
         official_id = register_official(ctx.uow(), officer, data)
-        list_entry(ctx.uow(), officer, EntryInput(
-            official_id=official_id, reason="expelled_corruption", case_ref=f"GN-{n}",
-            legal_basis="LGSNSP art. 88", effective_date="2025-01-10",
-            narrative="Recibió un soborno de la banda en 2024."))
+        list_entry(
+            ctx.uow(),
+            officer,
+            EntryInput(
+                official_id=official_id,
+                reason="expelled_corruption",
+                case_ref=f"GN-{n}",
+                legal_basis="LGSNSP art. 88",
+                effective_date="2025-01-10",
+                narrative="Recibió un soborno de la banda en 2024.",
+            ),
+        )
     return ctx
 
 
@@ -62,10 +83,16 @@ def test_database_holds_no_plaintext_personal_data(instance: Settings, fresh_db:
 def test_ciphertext_moved_to_another_row_fails_clearly(instance: Settings) -> None:
     ctx = _populate(instance)
     with ctx.engine.begin() as conn:
-        rows = conn.execute(text("SELECT id, given_names_ct FROM officials ORDER BY created_at")).all()
-        conn.execute(text("UPDATE officials SET given_names_ct = :ct WHERE id = :id"),
-                     {"ct": rows[0][1], "id": rows[1][0]})
+        rows = conn.execute(
+            text("SELECT id, given_names_ct FROM officials ORDER BY created_at")
+        ).all()
+        conn.execute(
+            text("UPDATE officials SET given_names_ct = :ct WHERE id = :id"),
+            {"ct": rows[0][1], "id": rows[1][0]},
+        )
     officer = actor_by_username(ctx.uow(), "mx.vettingofficer")
-    with pytest.raises(DecryptionFailed, match="officials.given_names of record .* does not authenticate"):
+    with pytest.raises(
+        DecryptionFailed, match=r"officials\.given_names of record .* does not authenticate"
+    ):
         get_official(ctx.uow(), officer, uuid.UUID(str(rows[1][0])))
     ctx.close()

@@ -27,7 +27,9 @@ def _count(ctx: RegistryContext, model: type) -> int:
         return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_failure_before_commit_leaves_neither_change_nor_event(ctx: RegistryContext, world: World) -> None:
+def test_failure_before_commit_leaves_neither_change_nor_event(
+    ctx: RegistryContext, world: World
+) -> None:
     events_before = _count(ctx, AuditEvent)
     crashing = CrashBeforeCommit(ctx.session_factory, ctx.keyring, ctx.clock)
     with pytest.raises(RuntimeError, match="power cut"):
@@ -40,17 +42,24 @@ def test_change_without_audit_event_cannot_commit(ctx: RegistryContext, operator
     from registry.models import Agency
 
     with ctx.uow() as uow, pytest.raises(AuditMissing):
-        uow.session.add(Agency(code="MX-X", name="x", country="MX", sector="police", level="federal"))
+        uow.session.add(
+            Agency(code="MX-X", name="x", country="MX", sector="police", level="federal")
+        )
         uow.commit()
     with ctx.uow() as uow:
         assert uow.session.scalar(select(Agency).where(Agency.code == "MX-X")) is None
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET action = 'tampered'",
-    "DELETE FROM audit_events",
-])
-def test_database_refuses_rewriting_the_log(ctx: RegistryContext, world: World, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'tampered'",
+        "DELETE FROM audit_events",
+    ],
+)
+def test_database_refuses_rewriting_the_log(
+    ctx: RegistryContext, world: World, statement: str
+) -> None:
     register(ctx, world.mx_officer)
     with ctx.uow() as uow, pytest.raises(DBAPIError, match="append-only"):
         uow.session.execute(text(statement))

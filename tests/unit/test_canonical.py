@@ -9,9 +9,14 @@ from hypothesis import strategies as st
 from registry.audit.events import jcs
 
 scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text()
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                      | st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127)), inner,
-                                        max_size=4), max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127)), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127)), values, max_size=8))

@@ -1,4 +1,4 @@
-"""Policy table: every role × permission × (own country, other country, other-country joint member)."""
+"""Policy table: every role × permission × own country / other country / joint member."""
 
 from __future__ import annotations
 
@@ -11,24 +11,24 @@ from registry.policy import Actor, Permission, Role, Target, can
 
 P = Permission
 ALL, OWN, OWN_OR_JOINT, AGENCY = "all", "own", "own_or_joint", "agency"
-O = Role.VETTING_OFFICER
+OFF = Role.VETTING_OFFICER
 S = Role.SCREENER
 
 # Who holds each permission, and over which records. Written out, not derived from the code.
 EXPECTED: dict[Permission, dict[Role, str]] = {
-    P.OFFICIAL_REGISTER: {O: ALL},
-    P.OFFICIAL_READ: {O: OWN_OR_JOINT},
-    P.OFFICIAL_UPDATE: {O: OWN_OR_JOINT},
-    P.EVALUATION_RECORD: {O: OWN_OR_JOINT},
-    P.ENTRY_CREATE: {O: OWN_OR_JOINT},
-    P.ENTRY_READ: {O: OWN_OR_JOINT, S: OWN},
-    P.ENTRY_IMPORT: {O: ALL},
-    P.REDRESS_FILE: {O: OWN_OR_JOINT},
-    P.REDRESS_DECIDE: {O: OWN_OR_JOINT},
-    P.TASKFORCE_MANAGE: {O: OWN_OR_JOINT},
-    P.TASKFORCE_READ: {O: ALL, Role.COMMISSIONER: ALL},
-    P.SCREEN: {O: ALL, S: ALL},
-    P.CONFIRMATION_ANSWER: {O: AGENCY},
+    P.OFFICIAL_REGISTER: {OFF: ALL},
+    P.OFFICIAL_READ: {OFF: OWN_OR_JOINT},
+    P.OFFICIAL_UPDATE: {OFF: OWN_OR_JOINT},
+    P.EVALUATION_RECORD: {OFF: OWN_OR_JOINT},
+    P.ENTRY_CREATE: {OFF: OWN_OR_JOINT},
+    P.ENTRY_READ: {OFF: OWN_OR_JOINT, S: OWN},
+    P.ENTRY_IMPORT: {OFF: ALL},
+    P.REDRESS_FILE: {OFF: OWN_OR_JOINT},
+    P.REDRESS_DECIDE: {OFF: OWN_OR_JOINT},
+    P.TASKFORCE_MANAGE: {OFF: OWN_OR_JOINT},
+    P.TASKFORCE_READ: {OFF: ALL, Role.COMMISSIONER: ALL},
+    P.SCREEN: {OFF: ALL, S: ALL},
+    P.CONFIRMATION_ANSWER: {OFF: AGENCY},
     P.AUDIT_READ: {Role.AUDITOR: ALL},
     P.AUDIT_EXPORT: {Role.AUDITOR: ALL},
     P.OVERRIDE_VOTE: {Role.COMMISSIONER: ALL},
@@ -40,11 +40,11 @@ EXPECTED: dict[Permission, dict[Role, str]] = {
     P.KEY_MANAGE: {Role.ADMIN: ALL},
     P.AUDIT_CHECKPOINT: {Role.ADMIN: ALL},
     P.RETENTION_RUN: {Role.ADMIN: ALL},
-    P.LEGAL_HOLD: {O: OWN_OR_JOINT},
+    P.LEGAL_HOLD: {OFF: OWN_OR_JOINT},
     P.RECERT_POLICY_MANAGE: {Role.ADMIN: ALL},
-    P.SCHEDULE_READ: {O: ALL},
-    P.REVET_DRAW: {O: ALL},
-    P.OVERRIDE_REQUEST: {O: ALL},
+    P.SCHEDULE_READ: {OFF: ALL},
+    P.REVET_DRAW: {OFF: ALL},
+    P.OVERRIDE_REQUEST: {OFF: ALL},
 }
 SCENARIOS = ("own", "other", "other_joint")
 MY_AGENCY, OTHER_AGENCY = uuid.uuid4(), uuid.uuid4()
@@ -57,8 +57,12 @@ def _actor(role: Role) -> Actor:
 def _target(scenario: str, permission: Permission) -> Target:
     country = Country.MX if scenario == "own" else Country.US
     agency = MY_AGENCY if scenario == "own" else OTHER_AGENCY
-    return Target(country=country, joint_taskforce=scenario == "other_joint", agency_id=agency,
-                  user_id=uuid.uuid4())
+    return Target(
+        country=country,
+        joint_taskforce=scenario == "other_joint",
+        agency_id=agency,
+        user_id=uuid.uuid4(),
+    )
 
 
 def _expected(rule: str | None, scenario: str) -> bool:
@@ -97,5 +101,7 @@ def test_admin_cannot_read_records_or_screen() -> None:
 
 
 def test_roles_combine() -> None:
-    both = Actor(uuid.uuid4(), "x", MY_AGENCY, "MX-GN", Country.MX, frozenset({Role.SCREENER, Role.AUDITOR}))
+    both = Actor(
+        uuid.uuid4(), "x", MY_AGENCY, "MX-GN", Country.MX, frozenset({Role.SCREENER, Role.AUDITOR})
+    )
     assert can(both, P.SCREEN) and can(both, P.AUDIT_READ) and not can(both, P.OFFICIAL_READ)
