@@ -84,3 +84,4 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value: format_decimal(value)
     app.jinja_env.globals["g"] = g
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["field_label"] = i18n.field_label

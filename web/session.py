@@ -6,7 +6,6 @@ Every page needs a signed-in user unless its view is marked `@public`; the JSON 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -20,9 +19,10 @@ from registry.services.auth import SessionInfo
 from registry.uow import UnitOfWork
 
 F = TypeVar("F", bound=Callable[..., Any])
-_TOKEN = "sid"  # noqa: S105 (the session key name, not a secret)
+_TOKEN = "sid"
 _SEEN = "seen"
 _PUBLIC_BLUEPRINTS = frozenset({"api"})
+_ALLOWED_WHEN_LOCKED = frozenset({"auth.reauth", "auth.logout", "auth.set_language"})
 
 
 def registry_context() -> RegistryContext:
@@ -64,10 +64,15 @@ def may(permission: Permission) -> bool:
     return found is not None and can(found, permission)
 
 
+def now() -> float:
+    """The registry's clock as a timestamp (tests move it)."""
+    return registry_context().clock().timestamp()
+
+
 def start_session(token: str, info: SessionInfo) -> None:
     session.clear()
     session[_TOKEN] = token
-    session[_SEEN] = int(time.time())
+    session[_SEEN] = int(now())
     session.permanent = True
     g.web_session = info
 
@@ -97,19 +102,19 @@ def load_session() -> Any:
     if token and info is None:
         forget_session()
     if info is not None:
-        now = time.time()
-        idle = now - float(session.get(_SEEN, 0)) > auth.IDLE_LIMIT.total_seconds()
+        moment = now()
+        idle = moment - float(session.get(_SEEN, 0)) > auth.IDLE_LIMIT.total_seconds()
         if idle and not info.locked:
             auth.lock_session(uow(), info.session_id)
             info = auth.session_for_token(uow(), token)
         g.web_session = info
         if info is not None and not info.locked:
-            session[_SEEN] = int(now)
+            session[_SEEN] = int(moment)
     if _is_public():
         return None
     if g.web_session is None:
         return redirect(url_for("auth.login", next=_safe_next(request.full_path)))
-    if g.web_session.locked:
+    if g.web_session.locked and request.endpoint not in _ALLOWED_WHEN_LOCKED:
         return redirect(url_for("auth.reauth", next=_safe_next(request.full_path)))
     return None
 

@@ -153,3 +153,26 @@ def post_form(client: FlaskClient, path: str, data: dict[str, str], *, form_page
     """Submit a form with the CSRF token taken from the page that shows it."""
     page = client.get(form_page or path).get_data(as_text=True)
     return client.post(path, data={"csrf_token": csrf_of(page), **data})
+
+
+@dataclass(frozen=True)
+class Event:
+    action: str
+    outcome: str
+    actor_user_id: uuid.UUID | None
+    object_id: str | None
+    details: str
+
+
+def audit_events(ctx: RegistryContext, action: str | None = None) -> list[Event]:
+    """Audit events as plain values, oldest first."""
+    from sqlalchemy import select
+
+    from registry.models import AuditEvent
+
+    query = select(AuditEvent).order_by(AuditEvent.seq)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    with ctx.session_factory() as session:
+        return [Event(e.action, e.outcome, e.actor_user_id, e.object_id, e.details)
+                for e in session.scalars(query)]

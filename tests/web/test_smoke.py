@@ -1,4 +1,3 @@
-from tests.web.conftest import sign_in
 
 
 def test_dashboard_after_sign_in(mx_client):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -26,6 +25,7 @@ from web.i18n import choose_locale, field_errors, translate_message
 from web.session import (
     current_session,
     forget_session,
+    now,
     public,
     safe_next,
     start_session,
@@ -59,7 +59,7 @@ def _failure_message(error: AuthenticationFailed) -> str:
 def _pending_user() -> uuid.UUID | None:
     raw = session.get(_PENDING)
     started = float(session.get(_PENDING_AT, 0))
-    if not raw or time.time() - started > _PENDING_MAX_SECONDS:
+    if not raw or now() - started > _PENDING_MAX_SECONDS:
         return None
     return uuid.UUID(raw)
 
@@ -90,9 +90,11 @@ def login() -> Any:
             errors = field_errors(exc.problems)
         except AuthenticationFailed as exc:
             flash(_failure_message(exc), "error")
+            return render_template("auth/login.html", values=values, errors=errors,
+                                   next_path=next_path), 401
         else:
             session.clear()
-            session[_PENDING], session[_PENDING_AT] = str(accepted.user_id), time.time()
+            session[_PENDING], session[_PENDING_AT] = str(accepted.user_id), now()
             session[_PENDING_ENROL] = accepted.needs_enrolment
             target = "auth.enrol" if accepted.needs_enrolment else "auth.code"
             return redirect(url_for(target, next=safe_next(next_path, "") or None))
@@ -189,7 +191,7 @@ def reauth() -> Any:
                 return redirect(url_for("auth.login"))
             errors = {"code": [_failure_message(exc)]}
         else:
-            session["seen"] = int(time.time())
+            session["seen"] = int(now())
             flash(_("Identity confirmed."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("work.dashboard")))
     return render_template("auth/reauth.html", errors=errors, locked=info.locked), (
