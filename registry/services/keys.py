@@ -396,12 +396,12 @@ def key_status(ctx: RegistryContext, actor: Actor, *, history: int = 5) -> KeySt
     with ctx.uow() as uow:
         uow.require(actor, Permission.KEY_MANAGE, NO_TARGET, action="keys.status")
         s = uow.session
-        keys = dict(s.execute(select(DataKey.kek_id, func.count()).where(
-            DataKey.wrapped.is_not(None)).group_by(DataKey.kek_id)).tuples().all())
+        keys = {kek: n for kek, n in s.execute(select(DataKey.kek_id, func.count()).where(
+            DataKey.wrapped.is_not(None)).group_by(DataKey.kek_id))}
         shredded = s.scalar(select(func.count()).where(DataKey.wrapped.is_(None))) or 0
         secrets = s.scalars(select(KeySecret).order_by(KeySecret.purpose, KeySecret.version)).all()
-        rows = dict(s.execute(select(OfficialIndex.key_version, func.count())
-                              .group_by(OfficialIndex.key_version)).tuples().all())
+        rows = {version: n for version, n in s.execute(
+            select(OfficialIndex.key_version, func.count()).group_by(OfficialIndex.key_version))}
         available = ctx.provider.kek_ids()
         active = ctx.provider.active_kek_id() if available else ""
         in_use = {x.kek_id for x in secrets if x.state in LOADED_STATES}

@@ -1,0 +1,193 @@
+"""KEK and blind-index rotation on a real instance: nothing lost, lookups keep working."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.context import LOADED_STATES, RegistryContext
+from registry.errors import PermissionDenied
+from registry.identity import blocking_keys, normalise
+from registry.models import AuditEvent, DataKey, KeySecret, Official, OfficialIndex
+from registry.policy import Actor
+from registry.services import keys
+from registry.services.entries import get_entry
+from registry.services.keys import identity_of
+from registry.services.officials import (
+    OfficialInput,
+    find_by_curp,
+    get_official,
+    register_official,
+    update_official,
+)
+from registry.vault import Vault
+from tests.factories import World, listed
+from tests.keys.worker import _curp, populate
+
+CURPS = [_curp(n) for n in range(6)]
+
+
+def decrypt_all(ctx: RegistryContext) -> dict[uuid.UUID, str]:
+    """Every official's given names, decrypted (a test-side check, not an audited read)."""
+    with ctx.session_factory() as session:
+        vault = Vault(session, ctx.keyring)
+        return {o.id: vault.open(o, "given_names") or ""
+                for o in session.scalars(select(Official))}
+
+
+Digests = set[tuple[str, int]]
+
+
+def index_digests(ctx: RegistryContext, official_id: uuid.UUID, version: int) -> Digests:
+    with ctx.session_factory() as session:
+        rows = session.execute(select(OfficialIndex.kind, OfficialIndex.digest).where(
+            OfficialIndex.official_id == official_id, OfficialIndex.key_version == version))
+        return {(kind, digest) for kind, digest in rows}
+
+
+def expected_digests(ctx: RegistryContext, official_id: uuid.UUID, version: int) -> Digests:
+    with ctx.session_factory() as session:
+        official = session.get(Official, official_id)
+        assert official is not None
+        identity = identity_of(Vault(session, ctx.keyring), official)
+    return {(kind, ctx.keyring.blind_index(kind, parts, version))
+            for kind, parts in blocking_keys(normalise(identity))}
+
+
+def actions(ctx: RegistryContext) -> list[str]:
+    with ctx.session_factory() as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def register_with_curps(ctx: RegistryContext, officer: Actor) -> list[uuid.UUID]:
+    return [register_official(ctx.uow(), officer, OfficialInput(
+        f"Persona {n}", "Núñez", "de la Peña", "1985-01-15", "H", curp))
+        for n, curp in enumerate(CURPS)]
+
+
+def test_kek_rotation_rewraps_every_key_and_retires_the_old_one(
+    registry: RegistryContext, people: World, operator: Actor
+) -> None:
+    populate(registry, 90)
+    official_id = register_with_curps(registry, people.mx_officer)[0]
+    entry_id = listed(registry, people.mx_officer, official_id)
+    before = decrypt_all(registry)
+    old = registry.provider.kek_ids()
+    seen: list[tuple[int, int]] = []
+
+    report = keys.rotate_kek(registry, operator, batch_size=7,
+                             progress=lambda done, total: seen.append((done, total)))
+
+    target = report.rotation.target
+    assert report.retired == tuple(old) and registry.provider.kek_ids() == [target]
+    assert not report.resumed and report.rotation.state == "finished"
+    with registry.session_factory() as session:
+        assert set(session.scalars(select(DataKey.kek_id).distinct())) == {target}
+        assert set(session.scalars(select(KeySecret.kek_id).where(
+            KeySecret.state.in_(LOADED_STATES)))) == {target}
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == seen[-1][1]
+    assert decrypt_all(registry) == before
+    assert get_entry(registry.uow(), people.mx_officer, entry_id).narrative
+    assert {"keys.rotation_start", "keys.kek_retire", "keys.rotation_finish"} <= set(
+        actions(registry))
+    fresh = RegistryContext.open(registry.settings)  # a restarted server needs only the new KEK
+    try:
+        assert decrypt_all(fresh) == before
+    finally:
+        fresh.close()
+
+
+def test_index_rotation_every_lookup_still_finds_its_record(
+    registry: RegistryContext, people: World, operator: Actor
+) -> None:
+    populate(registry, 80)
+    with_curp = register_with_curps(registry, people.mx_officer)
+
+    report = keys.rotate_index(registry, operator, batch_size=13)
+
+    assert report.rotation.source == "1" and report.rotation.target == "2"
+    assert report.retired == ("blind_index-1",)
+    assert registry.keyring.index_version() == 2
+    for official_id in decrypt_all(registry):
+        stored = index_digests(registry, official_id, 2)
+        assert stored and stored == expected_digests(registry, official_id, 2)
+    with registry.session_factory() as session:
+        assert session.scalar(select(func.count()).where(OfficialIndex.key_version == 1)) == 0
+        old = session.get(KeySecret, ("blind_index", 1))
+        assert old is not None and old.state == "retired" and old.wrapped == b""
+    for official_id, curp in zip(with_curp, CURPS, strict=True):
+        uow = registry.uow()
+        with uow:
+            found = find_by_curp(uow, curp)
+            assert found is not None and found.id == official_id
+    status = keys.key_status(registry, operator)
+    versions = [(s.version, s.state) for s in status.secrets if s.purpose == "blind_index"]
+    assert versions == [(1, "retired"), (2, "active")]
+    assert status.secrets[0].index_rows == 0 and (status.secrets[1].index_rows or 0) > 80
+
+
+def test_lookups_use_the_old_index_until_the_switch_and_late_writes_are_indexed(
+    registry: RegistryContext, people: World, operator: Actor
+) -> None:
+    officer = people.mx_officer
+    ids = register_with_curps(registry, officer)
+    populate(registry, 20)
+    # A run stopped part way through building version 2 (as after a crash).
+    view, _ = keys._start(registry, operator, "index", keys._new_index_rotation(registry, operator))
+    keys._build_batch(registry, view.id, 2, None, 12)
+    other = RegistryContext.open(registry.settings)  # another server process
+    try:
+        assert other.keyring.index_version() == 1 and other.keyring.index_versions() == [1]
+        for official_id, curp in zip(ids, CURPS, strict=True):
+            uow = other.uow()
+            with uow:
+                found = find_by_curp(uow, curp)
+                assert found is not None and found.id == official_id
+        # Writes while the index is being built: a new official, and a renamed one already built.
+        late = register_official(other.uow(), officer, OfficialInput(
+            "Tardío", "Escritor", None, "1990-02-02", "M", _curp(99)))
+        assert index_digests(registry, ids[0], 2)
+        renamed = get_official(other.uow(), officer, ids[0])
+        update_official(other.uow(), officer, ids[0], renamed.version, OfficialInput(
+            "Persona Renombrada", "Ibarra", "Soto", "1985-01-15", "H", CURPS[0]))
+    finally:
+        other.close()
+
+    report = keys.rotate_index(registry, operator, batch_size=5)
+
+    assert report.resumed
+    assert index_digests(registry, late, 2) == expected_digests(registry, late, 2)
+    assert index_digests(registry, ids[0], 2) == expected_digests(registry, ids[0], 2)
+    assert decrypt_all(registry)[ids[0]] == "Persona Renombrada"
+    uow = registry.uow()
+    with uow:
+        found = find_by_curp(uow, _curp(99))
+        assert found is not None and found.id == late
+
+
+def test_rotation_and_status_need_the_key_permission(
+    registry: RegistryContext, people: World
+) -> None:
+    before = registry.provider.kek_ids()
+    for attempt in (keys.rotate_kek, keys.rotate_index, keys.key_status):
+        with pytest.raises(PermissionDenied):
+            attempt(registry, people.mx_officer)  # type: ignore[operator]
+    assert registry.provider.kek_ids() == before
+    assert actions(registry).count("keys.rotate_kek") == 1
+
+
+def test_status_counts_keys_per_version(
+    registry: RegistryContext, people: World, operator: Actor
+) -> None:
+    populate(registry, 15)
+    status = keys.key_status(registry, operator)
+    assert [(k.kek_id, k.active, k.available, k.data_keys, k.secrets) for k in status.keks] == [
+        ("file-1", True, True, 15, 2)]
+    assert status.shredded_data_keys == 0 and status.rotations == []
+    keys.rotate_kek(registry, operator)
+    status = keys.key_status(registry, operator)
+    assert [(k.kek_id, k.data_keys) for k in status.keks] == [("file-2", 15)]
+    assert [(r.kind, r.state, r.done, r.total) for r in status.rotations] == [
+        ("kek", "finished", 15, 15)]
