@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Message catalogues are compiled at install (the .mo files are not kept in git).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
+
+$(CATALOGUES): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -d web/translations -D messages
+
+install: $(STAMP) $(CATALOGUES)
 
 run: install
 	$(BIN)/vetreg init

@@ -176,3 +176,18 @@ def audit_events(ctx: RegistryContext, action: str | None = None) -> list[Event]
     with ctx.session_factory() as session:
         return [Event(e.action, e.outcome, e.actor_user_id, e.object_id, e.details)
                 for e in session.scalars(query)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """`make install` compiles the catalogues; a bare pytest run gets them compiled too."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path("web/translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))
