@@ -9,6 +9,13 @@ from cli.audit import audit_group
 from cli.confirmations import confirmations_group
 from cli.demo import demo
 from cli.keys import backup, keys_group, restore, retention_group
+from cli.lifecycle import (
+    overrides_group,
+    recert_group,
+    reminders_group,
+    revet_group,
+    taskforce_group,
+)
 from cli.screen import login, screen, screen_batch
 from cli.serve import serve
 from cli.witness import witness_group
@@ -43,6 +50,11 @@ cli.add_command(keys_group)
 cli.add_command(retention_group)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(recert_group)
+cli.add_command(reminders_group)
+cli.add_command(revet_group)
+cli.add_command(taskforce_group)
+cli.add_command(overrides_group)
 
 
 def main() -> None:

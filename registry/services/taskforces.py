@@ -62,6 +62,12 @@ def task_force_target(task_force: TaskForce) -> Target:
 
 
 def load_task_force(uow: UnitOfWork, task_force_id: uuid.UUID | str) -> TaskForce:
+    """By id, or by code (e.g. JTF-NORTE)."""
+    if isinstance(task_force_id, str) and _CODE.match(task_force_id.strip().upper()):
+        by_code = uow.session.scalar(
+            select(TaskForce).where(TaskForce.code == task_force_id.strip().upper()))
+        if by_code is not None:
+            return by_code
     record = load(uow, TaskForce, task_force_id, "task force")
     assert isinstance(record, TaskForce)
     return record
