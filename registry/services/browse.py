@@ -456,7 +456,7 @@ def list_task_forces(
             .offset((number - 1) * size)
             .limit(size)
         ).all()
-        counts = dict(
+        counts: dict[uuid.UUID, int] = dict(
             uow.session.execute(
                 select(Membership.task_force_id, func.count())
                 .where(
@@ -464,9 +464,7 @@ def list_task_forces(
                     Membership.left_on.is_(None),
                 )
                 .group_by(Membership.task_force_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         rows = tuple(
             TaskForceRow(

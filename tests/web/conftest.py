@@ -186,7 +186,8 @@ def compiled_catalogues() -> None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in Path("web/translations").glob("*/LC_MESSAGES/messages.po"):
+    root = Path(__file__).resolve().parents[2] / "web" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source, mo.open("wb") as target:

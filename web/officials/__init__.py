@@ -152,11 +152,9 @@ def _components() -> dict[str, str]:
 @bp.route("/<official_id>/evaluations/new", methods=["GET", "POST"])
 def record_evaluation(official_id: str) -> Any:
     who = actor()
-    heading = browse.official_choices(uow(), who, official_id)
     values = typed(*EVALUATION_FIELDS)
     values.update({f"component_{c}": r for c, r in _components().items()})
     context = {
-        "official": heading,
         "values": values,
         "types": options(EvaluationType),
         "outcomes": options(Outcome),
@@ -164,6 +162,7 @@ def record_evaluation(official_id: str) -> Any:
         "results": options(ComponentResult),
     }
     if request.method == "GET":
+        context["official"] = browse.official_choices(uow(), who, official_id)
         return render_template("officials/evaluation.html", errors={}, **context)
     data = evaluations.EvaluationInput(
         official_id=official_id,
@@ -177,6 +176,7 @@ def record_evaluation(official_id: str) -> Any:
     try:
         evaluations.record_evaluation(uow(), who, data)
     except (ValidationFailed, Conflict) as exc:
+        context["official"] = browse.official_choices(uow(), who, official_id)
         return refused("officials/evaluation.html", exc, **context)
     flash(_("The evaluation was recorded."), "success")
     return redirect(url_for("officials.show", official_id=official_id))
@@ -185,12 +185,10 @@ def record_evaluation(official_id: str) -> Any:
 @bp.route("/<official_id>/entries/new", methods=["GET", "POST"])
 def list_entry(official_id: str) -> Any:
     who = actor()
-    heading = browse.official_choices(uow(), who, official_id)
     values = typed(*ENTRY_FIELDS)
     if request.method == "GET":
         values.update(handling_code="H1", source_reliability="B", information_reliability="2")
     context = {
-        "official": heading,
         "values": values,
         "reasons": options(EntryReason),
         "handling": options(HandlingCode),
@@ -198,6 +196,7 @@ def list_entry(official_id: str) -> Any:
         "infos": options(InformationReliability),
     }
     if request.method == "GET":
+        context["official"] = browse.official_choices(uow(), who, official_id)
         return render_template("officials/entry_form.html", errors={}, **context)
     data = entries.EntryInput(
         official_id=official_id,
@@ -213,6 +212,7 @@ def list_entry(official_id: str) -> Any:
     try:
         entry_id = entries.list_entry(uow(), who, data)
     except (ValidationFailed, Conflict) as exc:
+        context["official"] = browse.official_choices(uow(), who, official_id)
         return refused("officials/entry_form.html", exc, **context)
     flash(_("The official was listed in the registry."), "success")
     return redirect(url_for("officials.entry", entry_id=entry_id))
