@@ -56,7 +56,10 @@ def serve(host: str, port: int, workers: int, threads: int, secure_cookies: bool
     if secure_cookies is not None:
         os.environ["VETREG_COOKIE_SECURE"] = "1" if secure_cookies else "0"
 
+    from web.config import ensure_secret_key
+
     RegistryContext.open(settings()).close()  # fail fast with a clear message before forking
+    ensure_secret_key(settings())
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread", "accesslog": "-"}).run()

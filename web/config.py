@@ -24,10 +24,23 @@ def _secret_key(settings: Settings) -> str:
     path = Path(settings.instance_dir) / "web-secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written aside then renamed: workers starting together never read a half-written key.
+        scratch = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(scratch, path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
     return path.read_text().strip()
+
+
+def ensure_secret_key(settings: Settings) -> None:
+    """Create the instance's session-signing key before worker processes start."""
+    _secret_key(settings)
 
 
 def web_config(settings: Settings, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
