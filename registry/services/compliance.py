@@ -264,13 +264,14 @@ def assignment_breach(uow: UnitOfWork, task_force_id: uuid.UUID, official_id: uu
 
 
 def check_all(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
-    """The periodic job: expire overrides, refresh members' schedules, suspend or lift."""
+    """The periodic job: end overrides whose time is up, then suspend or lift every unit."""
     from registry.services.overrides import expire_overrides
 
     with uow:
         uow.require(actor, job_permission(actor), NO_TARGET, action="taskforce.check")
         expired = expire_overrides(uow, actor)
-        recertification.rebuild_schedule(uow.session, uow.clock(), members_only=True)
+        # The schedule is kept current by every evaluation and roster change; entries are
+        # read directly, so only the passage of time is new here.
         changes = reassess(uow, actor)
         suspended = sum(1 for c in changes if c.suspended)
         summary = {"suspended": suspended, "lifted": len(changes) - suspended,

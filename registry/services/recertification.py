@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -105,6 +106,7 @@ def set_policy(
             problems.add("months", f"must be between 1 and {MAX_MONTHS}")
         problems.check()
         key = (str(clean_country), str(clean_sector), task_force)
+        previous = load_policy(uow.session)
         row = uow.session.get(RecertPolicy, key)
         before = row.validity_months if row else None
         if months is None:
@@ -119,7 +121,7 @@ def set_policy(
         else:
             row.validity_months, row.updated_at, row.updated_by = months, uow.clock(), actor.user_id
         uow.session.flush()
-        count = rebuild_schedule(uow.session, uow.clock())
+        count = recompute_due_dates(uow.session, previous)
         uow.audit.append(actor, "recert.policy_set", object_type="recert_policy",
                          object_id=f"{key[0]}/{key[1]}/{'taskforce' if task_force else 'all'}",
                          details={"months_before": before, "months": months, "recomputed": count})
@@ -132,28 +134,30 @@ def set_policy(
 def _add_months_sql(dialect: str, date_sql: str, months_sql: str) -> str:
     if dialect == "postgresql":
         return f"CAST({date_sql} + make_interval(months => {months_sql}) AS DATE)"
-    plus = f"date({date_sql}, '+' || {months_sql} || ' months')"
-    # SQLite rolls 31 Jan + 1 month over into March; clamp to the month's last day instead.
-    return (f"(CASE WHEN strftime('%d', {plus}) = strftime('%d', {date_sql}) THEN {plus} "
-            f"ELSE date({plus}, 'start of month', '-1 day') END)")
+    # SQLite rolls 31 Jan + 1 month over into March; clamp to the month's last day instead:
+    # the earlier of (same day in the target month) and (last day of the target month).
+    first = f"date({date_sql}, 'start of month', '+' || {months_sql} || ' months')"
+    return (f"min(date({first}, '+' || (CAST(strftime('%d', {date_sql}) AS INTEGER) - 1) || ' days'), "
+            f"date({first}, '+1 months', '-1 day'))")
 
 
-def _policy_values(policy: Policy) -> str:
-    rows = []
+def _policy_case(policy: Policy) -> str:
+    """The validity in months for (country, sector, member) as one CASE over every combination."""
+    branches = []
     for country in Country:
         for sector in Sector:
             for member in (0, 1):
                 months = policy.months_for(country.value, sector.value, bool(member))
-                rows.append(f"('{country.value}', '{sector.value}', {member}, {months})")
-    return ", ".join(rows)
+                branches.append(f"WHEN b.country = '{country.value}' AND b.sector = '{sector.value}' "
+                                f"AND b.member = {member} THEN {months}")
+    return "CASE " + " ".join(branches) + f" ELSE {policy.months_for(ANY, ANY, False)} END"
 
 
 _REBUILD = """
 INSERT INTO recert_schedule (official_id, agency_id, country, sector, task_force, standing,
     last_evaluation_id, last_evaluated_on, last_pass_on, cap_until, validity_months, due_on,
     computed_at)
-WITH pol(country, sector, member, months) AS (VALUES {policy}),
-cur AS (
+WITH cur AS (
     SELECT official_id, agency_id FROM (
         SELECT official_id, agency_id, ROW_NUMBER() OVER (
             PARTITION BY official_id ORDER BY seniority DESC, started_on DESC, id DESC) AS rn
@@ -187,11 +191,11 @@ base AS (
     LEFT JOIN member ON member.official_id = s.official_id
     LEFT JOIN listed ON listed.official_id = s.official_id
     LEFT JOIN last_eval le ON le.official_id = s.official_id),
+months AS (
+    SELECT b.*, {months} AS months FROM base b),
 timed AS (
-    SELECT b.*, pol.months,
-        CASE WHEN b.standing = 'pass' THEN {add_months} END AS policy_due
-    FROM base b JOIN pol ON pol.country = b.country AND pol.sector = b.sector
-        AND pol.member = b.member)
+    SELECT b.*, CASE WHEN b.standing = 'pass' THEN {add_months} END AS policy_due
+    FROM months b)
 SELECT official_id, agency_id, country, sector, {member_bool}, standing, evaluation_id,
     evaluated_on, CASE WHEN standing = 'pass' THEN evaluated_on END,
     CASE WHEN standing = 'pass' THEN valid_until END,
@@ -234,15 +238,48 @@ def rebuild_schedule(
     else:
         session.execute(delete(RecertSchedule))
     sql = _REBUILD.format(
-        policy=_policy_values(policy),
+        months=_policy_case(policy),
         true="true" if dialect == "postgresql" else "1",
         member_bool="member = 1" if dialect == "postgresql" else "member",
-        add_months=_add_months_sql(dialect, "b.evaluated_on", "pol.months"),
+        add_months=_add_months_sql(dialect, "b.evaluated_on", "b.months"),
         **{f"{k}_filter": v for k, v in filters.items()},
     )
     result = session.execute(text(sql), params)
     session.expire_all()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def recompute_due_dates(session: Session, before: Policy | None = None) -> int:
+    """After a policy change: new validity and due date for each pass whose rule changed."""
+    dialect = session.get_bind().dialect.name
+    policy = load_policy(session)
+    changed = []
+    for country in Country:
+        for sector in Sector:
+            for member in (False, True):
+                months = policy.months_for(country.value, sector.value, member)
+                if before is None or before.months_for(country.value, sector.value, member) != months:
+                    changed.append((country.value, sector.value, member, months))
+    if not changed:
+        return 0
+    pg = dialect == "postgresql"
+    values = ", ".join(f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)}, {n})"
+                       for c, s, m, n in changed)
+    due = _add_months_sql(dialect, "recert_schedule.last_pass_on", "pol.months")
+    sql = (f"WITH pol(country, sector, member, months) AS (VALUES {values}) "
+           f"UPDATE recert_schedule SET validity_months = pol.months, due_on = CASE "
+           f"WHEN cap_until IS NOT NULL AND cap_until < {due} THEN cap_until ELSE {due} END "
+           "FROM pol "
+           "WHERE recert_schedule.standing = 'pass' AND recert_schedule.country = pol.country "
+           "AND recert_schedule.sector = pol.sector AND recert_schedule.task_force = pol.member")
+    session.execute(text(sql))
+    session.expire_all()
+    keys = ", ".join(f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)})"
+                     for c, s, m, _n in changed)
+    counted = (f"WITH pol(country, sector, member) AS (VALUES {keys}) "
+               "SELECT count(*) FROM recert_schedule s JOIN pol ON s.country = pol.country "
+               "AND s.sector = pol.sector AND s.task_force = pol.member WHERE s.standing = 'pass'")
+    return int(session.execute(text(counted)).scalar() or 0)
 
 
 def refresh_officials(uow: UnitOfWork, official_ids: Iterable[uuid.UUID]) -> None:
@@ -327,7 +364,7 @@ def due_list(
                                RecertSchedule.official_id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        items = [_item(row, code, today) for row, code in uow.session.execute(query)]
+        items = [_item(row, today) for row in uow.session.execute(query)]
         uow.audit.append(actor, "recert.due", object_type="recert_schedule",
                          details={"within_days": days, "agency": agency_row.code if agency_row else None,
                                   "total": int(total)})
@@ -336,14 +373,9 @@ def due_list(
 
 
 def iter_due(uow: UnitOfWork, actor: Actor, **kwargs: object) -> Iterator[DueItem]:
-    """The whole due list, fetched page by page (for CSV and calendar exports)."""
-    offset = 0
-    while True:
-        items, _total = due_list(uow, actor, limit=5000, offset=offset, **kwargs)  # type: ignore[arg-type]
-        yield from items
-        if len(items) < 5000:
-            return
-        offset += len(items)
+    """The whole due list in one query (for CSV and calendar exports)."""
+    items, _total = due_list(uow, actor, limit=None, **kwargs)  # type: ignore[arg-type]
+    yield from items
 
 
 def _due_query(actor: Actor, horizon: dt.date, agency: Agency | None, include_unvetted: bool):  # type: ignore[no-untyped-def]
@@ -351,7 +383,9 @@ def _due_query(actor: Actor, horizon: dt.date, agency: Agency | None, include_un
     wanted = [s.due_on <= horizon]
     if include_unvetted:
         wanted.append(s.standing.in_(("none", "fail", "refused")))
-    query = (select(s, Agency.code).join(Agency, Agency.id == s.agency_id)
+    query = (select(s.official_id, Agency.code, s.country, s.task_force, s.standing, s.last_pass_on,
+                    s.due_on)
+             .join(Agency, Agency.id == s.agency_id)
              .where(s.standing != "listed", or_(*wanted)))
     if not actor.system:
         # An officer sees her own country's officials and members of joint task forces.
@@ -361,15 +395,18 @@ def _due_query(actor: Actor, horizon: dt.date, agency: Agency | None, include_un
     return query
 
 
-def _item(row: RecertSchedule, agency_code: str, today: dt.date) -> DueItem:
-    if row.standing == "pass" and row.due_on is not None:
-        days_left = (row.due_on - today).days
-        state = "overdue" if days_left < 0 else "due"
+_STATES = {"none": "unvetted", "fail": "failed", "refused": "refused"}
+
+
+def _item(row: Any, today: dt.date) -> DueItem:
+    official_id, agency_code, country, task_force, standing, last_pass_on, due_on = row
+    if standing == "pass" and due_on is not None:
+        days_left: int | None = (due_on - today).days
+        state = "overdue" if days_left < 0 else "due"  # type: ignore[operator]
     else:
-        days_left = None
-        state = {"none": "unvetted", "fail": "failed", "refused": "refused"}.get(row.standing, row.standing)
-    return DueItem(row.official_id, agency_code, row.country, row.task_force, row.standing,
-                   row.last_pass_on, row.due_on, state, days_left)
+        days_left, state = None, _STATES.get(standing, standing)
+    return DueItem(official_id, agency_code, country, task_force, standing, last_pass_on, due_on,
+                   state, days_left)
 
 
 def reminder_stage(due_on: dt.date, today: dt.date) -> str | None:
