@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from registry.identity import Identity, MatchLevel, normalise, query_keys, score
 from registry.models import (
@@ -45,6 +46,8 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 EXPIRY_HORIZON_DAYS = 60
 MAX_CANDIDATES = 500
+# A page of people needs each one's data key and agency: load them in one query each.
+_OFFICIAL_LOADS = (selectinload(Official.data_key), selectinload(Official.owner_agency))
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ def list_officials(
         total = uow.session.scalar(select(func.count()).select_from(Official).where(scope)) or 0
         officials = uow.session.scalars(
             select(Official)
+            .options(*_OFFICIAL_LOADS)
             .where(scope)
             .order_by(Official.created_at.desc(), Official.id)
             .offset((number - 1) * size)
@@ -229,7 +233,9 @@ def _candidates(uow: UnitOfWork, identity: Identity) -> list[Official]:
         )
     if not ids:
         return []
-    return list(uow.session.scalars(select(Official).where(Official.id.in_(ids))))
+    return list(
+        uow.session.scalars(select(Official).options(*_OFFICIAL_LOADS).where(Official.id.in_(ids)))
+    )
 
 
 def _matches(
@@ -390,29 +396,39 @@ def official_overview(
         )
 
 
-def _latest_passes(uow: UnitOfWork, actor: Actor, horizon: dt.date) -> list[Evaluation]:
+def _expiring_passes(
+    uow: UnitOfWork, actor: Actor, horizon: dt.date, limit: int
+) -> tuple[list[Evaluation], int]:
+    """Officials in scope whose latest evaluation is a pass ending by `horizon`, soonest first."""
     latest = (
         select(Evaluation.official_id, func.max(Evaluation.evaluated_on).label("last"))
         .group_by(Evaluation.official_id)
         .subquery()
     )
-    return list(
-        uow.session.scalars(
-            select(Evaluation)
-            .join(
-                latest,
-                (latest.c.official_id == Evaluation.official_id)
-                & (latest.c.last == Evaluation.evaluated_on),
-            )
-            .join(Official, Official.id == Evaluation.official_id)
-            .where(
-                Evaluation.outcome == Outcome.PASS,
-                Evaluation.valid_until <= horizon,
-                _in_scope(actor),
-            )
-            .order_by(Evaluation.valid_until)
+    query = (
+        select(Evaluation)
+        .join(
+            latest,
+            (latest.c.official_id == Evaluation.official_id)
+            & (latest.c.last == Evaluation.evaluated_on),
+        )
+        .join(Official, Official.id == Evaluation.official_id)
+        .where(
+            Evaluation.outcome == Outcome.PASS,
+            Evaluation.valid_until <= horizon,
+            _in_scope(actor),
         )
     )
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = uow.session.scalars(
+        query.options(
+            selectinload(Evaluation.official).selectinload(Official.data_key),
+            selectinload(Evaluation.official).selectinload(Official.owner_agency),
+        )
+        .order_by(Evaluation.valid_until, Evaluation.id)
+        .limit(limit)
+    ).all()
+    return list(rows), total
 
 
 def dashboard(uow: UnitOfWork, actor: Actor, *, limit: int = 10) -> Dashboard:
@@ -421,8 +437,9 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, limit: int = 10) -> Dashboard:
     with uow:
         uow.require(actor, Permission.OFFICIAL_READ, NO_TARGET, action="dashboard.read")
         today = uow.today()
-        passes = _latest_passes(uow, actor, today + dt.timedelta(days=EXPIRY_HORIZON_DAYS))
-        shown = passes[:limit]
+        shown, total = _expiring_passes(
+            uow, actor, today + dt.timedelta(days=EXPIRY_HORIZON_DAYS), limit
+        )
         expiring = tuple(
             ExpiringPass(
                 _row(uow, e.official),
@@ -435,9 +452,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, *, limit: int = 10) -> Dashboard:
         if expiring:
             _audit_list(uow, actor, "dashboard", (e.official.id for e in expiring))
         uow.commit()
-    return Dashboard(
-        expiring, len(passes), tuple(redress[:limit]), sum(1 for r in redress if r.overdue)
-    )
+    return Dashboard(expiring, total, tuple(redress[:limit]), sum(1 for r in redress if r.overdue))
 
 
 def list_task_forces(
