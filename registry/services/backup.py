@@ -31,7 +31,13 @@ from registry.audit.events import GENESIS_HASH, canonical_bytes, chain_hash
 from registry.config import Settings
 from registry.context import LOADED_STATES, RegistryContext, make_key_provider
 from registry.db import make_engine
-from registry.errors import Conflict, KeyUnavailable, RegistryError, ValidationFailed
+from registry.errors import (
+    Conflict,
+    DecryptionFailed,
+    KeyUnavailable,
+    RegistryError,
+    ValidationFailed,
+)
 from registry.models import AuditEvent, DataKey, KeySecret
 from registry.policy import NO_TARGET, Actor, Permission
 from registry.uow import UnitOfWork
@@ -224,13 +230,26 @@ def _check_source(source: Path, backend: str) -> None:
 
 
 def _check_keys(settings: Settings, connection: Connection) -> tuple[str, ...]:
+    """Every KEK the data needs is present and is the right one (it unwraps what it wrapped)."""
     needed = kek_ids_in_use(connection)
-    available = set(make_key_provider(settings).kek_ids())
-    missing = [k for k in needed if k not in available]
+    provider = make_key_provider(settings)
+    where = "the key file" if settings.key_provider == "file" else "the HSM token"
+    missing = [k for k in needed if k not in set(provider.kek_ids())]
     if missing:
-        where = "the key file" if settings.key_provider == "file" else "the HSM token"
         raise KeyUnavailable(f"{where} lacks {', '.join(missing)}: restore the key backup taken "
                              "with this data first (see docs/keys.md)")
+    samples = list(connection.execute(select(KeySecret.kek_id, KeySecret.wrapped).where(
+        KeySecret.state.in_(LOADED_STATES))))
+    for kek_id in needed:
+        row = connection.execute(select(DataKey.kek_id, DataKey.wrapped).where(
+            DataKey.kek_id == kek_id, DataKey.wrapped.is_not(None)).limit(1)).first()
+        samples += [row] if row else []
+    for kek_id, wrapped in samples:
+        try:
+            provider.unwrap(kek_id, wrapped)
+        except DecryptionFailed:
+            raise KeyUnavailable(f"{kek_id} in {where} is not the key these data were wrapped "
+                                 "under: restore the matching key backup") from None
     return needed
 
 
@@ -249,7 +268,11 @@ def restore_backup(settings: Settings, source: Path, actor: Actor) -> RestoreRep
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
               "--single-transaction", f"--dbname={_libpq_url(settings.database_url)}",
               str(source)], "pg_restore")
-        report = _verify_restored(settings, settings.database_url)
+        try:
+            report = _verify_restored(settings, settings.database_url)
+        except RegistryError:
+            _empty_postgres(settings.database_url)  # it was empty before: leave it so
+            raise
     ctx = RegistryContext.open(settings)  # proves the keys unwrap the restored secrets
     try:
         with ctx.uow() as uow:
@@ -261,6 +284,16 @@ def restore_backup(settings: Settings, source: Path, actor: Actor) -> RestoreRep
     finally:
         ctx.close()
     return report
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
 
 
 def _verify_restored(settings: Settings, url: str) -> RestoreReport:

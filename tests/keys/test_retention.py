@@ -37,7 +37,7 @@ from tests.factories import World, register
 from tests.keys.worker import _curp
 
 TODAY = dt.date(2026, 6, 1)
-PERSON = OfficialInput("Xóchitl Amaranta", "Cuevas", "Iturbide", "1985-01-15", "M", _curp(7))
+PERSON = OfficialInput("Xóchitl Amaranta", "Cuevas", "Iturbide", "1985-01-15", "M", _curp(7999))
 
 
 def entry(ctx: RegistryContext, officer: Actor, official_id: uuid.UUID, case: str,
