@@ -62,6 +62,8 @@ def test_backup_taken_while_writes_happen_restores_consistent_and_verifies(
     populate(registry, 150)
     official_id = register_official(registry.uow(), people.mx_officer, PERSON)
     entry(registry, people.mx_officer, official_id, "BK-1", "2024-01-10", retain_until="2040-01-10")
+    signed = run_vetreg("audit", "checkpoint", "--no-cosign")  # creates the log key to back up
+    assert (registry.settings.instance_dir / "audit-log.key").exists(), signed.stderr
     churn = Churn(tmp_path / "stop", [])
     try:
         churn.wait_for(3)
@@ -74,14 +76,15 @@ def test_backup_taken_while_writes_happen_restores_consistent_and_verifies(
     assert "Audit log:" in made.stdout and "file-1" in made.stdout
 
     settings, _ = target
+    shutil.copy2(registry.settings.instance_dir / "audit-log.key", settings.instance_dir)
     for key, value in env_of(settings).items():
         monkeypatch.setenv(key, value)
     restored = run_vetreg("restore", str(tmp_path / "snap.bak"))
     assert restored.returncode == 0, restored.stderr
     assert "hash chain verified" in restored.stdout
-    if (settings.instance_dir / "audit-log.key").exists():
-        verified = run_vetreg("audit", "verify")
-        assert verified.returncode == 0, verified.stdout + verified.stderr
+    verified = run_vetreg("audit", "verify")  # the log and its signed checkpoint
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "OK: the log verifies" in verified.stdout
 
     ctx = RegistryContext.open(settings)
     try:
@@ -94,7 +97,8 @@ def test_backup_taken_while_writes_happen_restores_consistent_and_verifies(
             assert session.scalar(select(func.count()).select_from(Official)) == len(names)
         assert registered == len(names)  # each write with its event, nothing half in
         assert 151 + 3 <= len(names) < 151 + len(churn.lines)
-        assert actions[-1] == "backup.restore" and "backup.create" not in actions
+        assert actions[-2:] == ["backup.restore", "audit.verify"]
+        assert "backup.create" not in actions  # recorded in the source after the snapshot
         in_backup = [line for line in churn.lines if uuid.UUID(str(line["id"])) in names]
         for line in in_backup:
             uow = ctx.uow()
