@@ -13,9 +13,9 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from registry.models.audit import AuditEvent
@@ -27,6 +27,8 @@ SERIALISATION_VERSION = 1
 GENESIS_HASH = bytes(32)
 # Arbitrary constant naming the audit append lock on PostgreSQL.
 _PG_AUDIT_LOCK = 0x7665747265670001
+_HEAD_SQL = text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+_INSERT = insert(AuditEvent)
 
 DetailValue = str | int | bool | None | list[str] | list[int]
 
@@ -54,6 +56,26 @@ def canonical_document(
         "outcome": event.outcome,
         "purpose": event.purpose,
         "details": json.loads(event.details) if details is None else details,
+    }
+
+
+def _document(row: Mapping[str, Any], details: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical document of an event row about to be stored (as `canonical_document`)."""
+    return {
+        "v": SERIALISATION_VERSION,
+        "seq": row["seq"],
+        "id": str(row["id"]),
+        "time": format_time(row["occurred_at"]),
+        "actor": {
+            "user": str(row["actor_user_id"]) if row["actor_user_id"] else None,
+            "agency": row["actor_agency"],
+            "country": row["actor_country"],
+        },
+        "action": row["action"],
+        "object": {"type": row["object_type"], "id": row["object_id"]},
+        "outcome": row["outcome"],
+        "purpose": row["purpose"],
+        "details": details,
     }
 
 
@@ -112,11 +134,26 @@ class AuditWriter:
                 self._session.execute(
                     text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK}
                 )
-            row = self._session.execute(
-                select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-            ).first()
-            self._head = (row[0], row[1]) if row else (0, GENESIS_HASH)
+            # Plain SQL on the session's connection: no ORM compilation on every use case.
+            row = self._session.connection().execute(_HEAD_SQL).first()
+            self._head = (int(row[0]), bytes(row[1])) if row else (0, GENESIS_HASH)
         return self._head
+
+    @overload
+    def append(
+        self, actor: Actor | None, action: str, *, object_type: str | None = None,
+        object_id: uuid.UUID | str | None = None, outcome: AuditOutcome = AuditOutcome.SUCCESS,
+        purpose: str | None = None, details: Mapping[str, DetailValue] | None = None,
+        add: Literal[True] = True,
+    ) -> None: ...
+
+    @overload
+    def append(
+        self, actor: Actor | None, action: str, *, object_type: str | None = None,
+        object_id: uuid.UUID | str | None = None, outcome: AuditOutcome = AuditOutcome.SUCCESS,
+        purpose: str | None = None, details: Mapping[str, DetailValue] | None = None,
+        add: Literal[False],
+    ) -> AuditEvent: ...
 
     def append(
         self,
@@ -129,10 +166,11 @@ class AuditWriter:
         purpose: str | None = None,
         details: Mapping[str, DetailValue] | None = None,
         add: bool = True,
-    ) -> AuditEvent:
+    ) -> AuditEvent | None:
         """Record one event; it commits or rolls back with the change it describes.
 
-        With `add=False` the caller inserts the returned event itself (bulk paths), in order.
+        The event row is inserted at once, in the caller's transaction. With `add=False` the
+        caller inserts the returned event itself (bulk paths), in order.
         """
         seq, prev_hash = self._load_head()
         plain_details = dict(details or {})
@@ -142,24 +180,26 @@ class AuditWriter:
                 "audit details hold only strings, integers within 2^53, booleans, "
                 "null and lists of them, under ASCII keys"
             )
-        event = AuditEvent(
-            seq=seq + 1,
-            id=new_id(),
-            occurred_at=self._clock(),
-            actor_user_id=actor.user_id if actor else None,
-            actor_agency=(actor.agency_code or actor.username) if actor else None,
-            actor_country=str(actor.country) if actor and actor.country else None,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else None,
-            outcome=str(outcome),
-            purpose=purpose,
-            details=canonical_json(plain_details),
-            prev_hash=prev_hash,
-        )
-        event.hash = chain_hash(prev_hash, canonical_bytes(event, plain_details))
-        if add:
-            self._session.add(event)
-        self._head = (event.seq, event.hash)
+        row: dict[str, Any] = {
+            "seq": seq + 1,
+            "id": new_id(),
+            "occurred_at": self._clock(),
+            "actor_user_id": actor.user_id if actor else None,
+            "actor_agency": (actor.agency_code or actor.username) if actor else None,
+            "actor_country": str(actor.country) if actor and actor.country else None,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id) if object_id is not None else None,
+            "outcome": str(outcome),
+            "purpose": purpose,
+            "details": canonical_json(plain_details),
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = chain_hash(prev_hash, jcs(_document(row, plain_details)))
+        self._head = (row["seq"], row["hash"])
         self.appended += 1
-        return event
+        if not add:
+            return AuditEvent(**row)
+        # Core, not the ORM: one precompiled INSERT instead of an instrumented object per event.
+        self._session.connection().execute(_INSERT, row)
+        return None

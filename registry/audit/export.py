@@ -23,7 +23,7 @@ from pathlib import Path
 
 from registry.audit.checkpoint import add_signature_lines
 from registry.audit.errors import AuditError
-from registry.audit.log import StoredEvent, encode_canonical
+from registry.audit.log import encode_canonical
 from registry.audit.verify import (
     CheckpointRecord,
     Problem,
@@ -70,7 +70,7 @@ def _hash_file(path: Path) -> str:
 
 def write_export(
     folder: Path,
-    events: Iterable[StoredEvent],
+    events: Iterable[tuple[int, str, bytes, bytes, bytes]],
     records: Iterable[CheckpointRecord],
     anchors: TrustAnchors,
     now: dt.datetime,
@@ -79,9 +79,9 @@ def write_export(
     _prepare(folder)
     count = 0
     with (folder / EVENTS).open("wb") as out:
-        for event in events:
-            out.write(b'{"event":' + event.canonical + b',"hash":"' + event.hash.hex().encode()
-                      + b'","prev_hash":"' + event.prev_hash.hex().encode() + b'"}\n')
+        for _seq, _id, canonical, prev_hash, stored_hash in events:
+            out.write(b'{"event":' + canonical + b',"hash":"' + stored_hash.hex().encode()
+                      + b'","prev_hash":"' + prev_hash.hex().encode() + b'"}\n')
             count += 1
     written = 0
     with (folder / CHECKPOINTS).open("w", encoding="utf-8") as out:

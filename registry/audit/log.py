@@ -145,15 +145,6 @@ def iter_stored_events(
                           bytes(row[12]), bytes(row[13]))
 
 
-def chain_tuples(
-    connection: Connection,
-) -> Iterator[tuple[int, str, bytes, bytes, bytes]]:
-    """(seq, id, canonical, prev_hash, hash) for every event: what `verify.check_chain` reads."""
-    for row in iter_stored_rows(connection):
-        yield int(row[0]), _uuid_text(row[1]) or "", canonical_from_row(row), bytes(row[12]), \
-            bytes(row[13])
-
-
 def select_row(connection: Connection, seq: int) -> Any | None:
     """The raw stored row of one event, by `seq`."""
     return connection.execute(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from registry.audit.export import ExportSummary, write_export
-from registry.audit.log import chain_tuples, iter_stored_events
+from registry.audit.scan import scan
 from registry.audit.store import LEAF_CACHE, checkpoint_records, cosigned_note, latest_checkpoint
 from registry.audit.verify import TrustAnchors, VerificationReport, verify_history
 from registry.errors import NotFound, ValidationFailed
@@ -303,7 +303,7 @@ def verify_log(uow: UnitOfWork, actor: Actor, anchors: TrustAnchors) -> Verifica
     with uow:
         _require_read(uow, actor, "audit.verify")
         records = checkpoint_records(uow.session)
-        report = verify_history(chain_tuples(uow.session.connection()), records, anchors)
+        report = verify_history(scan(uow.session.connection()), records, anchors)
         first = report.first_problem
         details: dict[str, str | int | bool | None] = {
             "events": report.events, "checkpoints": len(records), "problems": len(report.problems)}
@@ -322,7 +322,7 @@ def export_log(uow: UnitOfWork, actor: Actor, folder: Path, anchors: TrustAnchor
         uow.require(actor, Permission.AUDIT_EXPORT, NO_TARGET, action="audit.export",
                     object_type="audit_log")
         records = checkpoint_records(uow.session)
-        summary = write_export(folder, iter_stored_events(uow.session.connection()), records,
+        summary = write_export(folder, scan(uow.session.connection()), records,
                                anchors, uow.clock())
         uow.audit.append(actor, "audit.export", object_type="audit_log", details={
             "events": summary.events, "checkpoints": summary.checkpoints, "format": "full"})

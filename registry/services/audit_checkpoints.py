@@ -20,8 +20,8 @@ from registry.audit.checkpoint import (
 )
 from registry.audit.config import AuditSettings
 from registry.audit.errors import AuditError, NoteError, OldSizeMismatch
-from registry.audit.log import chain_tuples
 from registry.audit.merkle import MerkleTree
+from registry.audit.scan import scan
 from registry.audit.store import (
     LEAF_CACHE,
     add_cosignature,
@@ -84,7 +84,7 @@ def issue_checkpoint(uow: UnitOfWork, actor: Actor, settings: AuditSettings,
     with uow:
         _require(uow, actor, "audit.checkpoint")
         records = checkpoint_records(uow.session)
-        report = verify_history(chain_tuples(uow.session.connection()), records, anchors)
+        report = verify_history(scan(uow.session.connection()), records, anchors)
         tree = report.tree
         assert tree is not None
         if not report.ok:
