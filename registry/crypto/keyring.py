@@ -11,7 +11,6 @@ frequency of a low-entropy field.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
@@ -101,11 +100,11 @@ class Keyring:
     def blind_index(self, kind: str, parts: Iterable[str], version: int | None = None) -> int:
         """Truncated keyed digest of a normalised blocking key (see module docstring)."""
         key = self._key(INDEX_PURPOSE, version or self.index_version(), kind)
-        mac = hmac.new(key, length_prefixed(*(p.encode() for p in parts)), hashlib.sha256)
-        return int.from_bytes(mac.digest()[: INDEX_DIGEST_BITS // 8], "big")
+        mac = hmac.digest(key, length_prefixed(*(p.encode() for p in parts)), "sha256")
+        return int.from_bytes(mac[: INDEX_DIGEST_BITS // 8], "big")
 
     def fingerprint(self, name: str, parts: Iterable[str]) -> str:
         """Keyed fingerprint (hex) of a query, for audit events that must not hold names."""
         key = self._key(FINGERPRINT_PURPOSE, self.active[FINGERPRINT_PURPOSE], name)
-        mac = hmac.new(key, length_prefixed(*(p.encode() for p in parts)), hashlib.sha256)
-        return mac.hexdigest()[:32]
+        mac = hmac.digest(key, length_prefixed(*(p.encode() for p in parts)), "sha256")
+        return mac.hex()[:32]

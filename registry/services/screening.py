@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from registry.errors import FieldProblem, NotFound
 from registry.identity import Identity, NormalisedIdentity, normalise, query_keys, score
-from registry.models import Agency, DataKey, Official, OfficialIndex, RegistryEntry
+from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.models.base import new_id
 from registry.models.enums import EntryStatus, HandlingCode
 from registry.models.screening import (
@@ -43,12 +43,14 @@ from registry.models.screening import (
 from registry.policy import NO_TARGET, Actor, Permission, Target, can
 from registry.services.common import parse_id
 from registry.services.officials import OfficialInput, validate_identity
+from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import SealedRecord, text_date
 
 IN_FORCE = (EntryStatus.ACTIVE, EntryStatus.UNDER_APPEAL)
 MAX_BATCH_ROWS = 1000
+_LOOKUP_CHUNK = 500
 _LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
 
 
@@ -119,16 +121,29 @@ def query_fingerprint(uow: UnitOfWork, identity: Identity) -> str:
     """Keyed fingerprint of a normalised query: lets auditors link repeats, never reveals names."""
     n = normalise(identity)
     parts = (
-        " ".join(g.text for g in n.given), " ".join(n.paternal), " ".join(n.maternal),
-        n.birth_date.isoformat() if n.birth_date else "", n.sex or "", n.curp or "",
+        " ".join(g.text for g in n.given),
+        " ".join(n.paternal),
+        " ".join(n.maternal),
+        n.birth_date.isoformat() if n.birth_date else "",
+        n.sex or "",
+        n.curp or "",
     )
     return uow.keyring.fingerprint("screening.query", parts)
 
 
 def validate_query(problems: Problems, data: ScreeningInput, today: dt.date) -> Identity:
-    return validate_identity(problems, OfficialInput(
-        data.given_names, data.paternal_surname, data.maternal_surname, data.birth_date,
-        data.sex, data.curp), today)
+    return validate_identity(
+        problems,
+        OfficialInput(
+            data.given_names,
+            data.paternal_surname,
+            data.maternal_surname,
+            data.birth_date,
+            data.sex,
+            data.curp,
+        ),
+        today,
+    )
 
 
 def parse_purpose(problems: Problems, purpose: str | None) -> ScreeningPurpose | None:
@@ -146,101 +161,204 @@ class _Candidate:
     entries: list[tuple[RegistryEntry, Agency]]
 
 
-def _candidate_ids(uow: UnitOfWork, query: NormalisedIdentity) -> set[uuid.UUID]:
-    """Officials sharing at least one blind index with the query (one SELECT)."""
+def _wanted_keys(uow: UnitOfWork, query: NormalisedIdentity) -> set[tuple[str, int, int]]:
     keyring = uow.keyring
-    versions = keyring.index_versions()
-    wanted = {
+    return {
         (kind, version, keyring.blind_index(kind, parts, version))
-        for kind, parts in query_keys(query) for version in versions
+        for kind, parts in query_keys(query)
+        for version in keyring.index_versions()
     }
-    if not wanted:
-        return set()
-    rows = uow.session.execute(
-        select(OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version,
-               OfficialIndex.digest)
-        .where(OfficialIndex.kind.in_({w[0] for w in wanted}),
-               OfficialIndex.key_version.in_(versions),
-               OfficialIndex.digest.in_({w[2] for w in wanted}))
-    )
-    return {official_id for official_id, *key in rows if tuple(key) in wanted}
 
 
-def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> list[_Candidate]:
+def _index_hits(
+    uow: UnitOfWork, wanted: set[tuple[str, int, int]]
+) -> dict[tuple[str, int, int], set[uuid.UUID]]:
+    """Officials under each (kind, version, digest) triple, in a few set-based SELECTs."""
+    found: dict[tuple[str, int, int], set[uuid.UUID]] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[start : start + _LOOKUP_CHUNK]
+        rows = uow.session.execute(
+            select(
+                OfficialIndex.official_id,
+                OfficialIndex.kind,
+                OfficialIndex.key_version,
+                OfficialIndex.digest,
+            ).where(
+                OfficialIndex.kind.in_({w[0] for w in chunk}),
+                OfficialIndex.key_version.in_({w[1] for w in chunk}),
+                OfficialIndex.digest.in_({w[2] for w in chunk}),
+            )
+        )
+        for official_id, *key in rows:
+            triple = (key[0], key[1], key[2])
+            if triple in wanted:
+                found.setdefault(triple, set()).add(official_id)
+    return found
+
+
+def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, _Candidate]:
     """Candidates with at least one entry in force, loaded with keys and agencies (one SELECT)."""
-    if not ids:
-        return []
-    rows = uow.session.execute(
-        select(RegistryEntry, Official, DataKey, Agency)
-        .join(Official, RegistryEntry.official_id == Official.id)
-        .join(DataKey, Official.data_key_id == DataKey.id)
-        .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
-        .where(RegistryEntry.official_id.in_(ids), RegistryEntry.status.in_(IN_FORCE),
-               RegistryEntry.retain_until >= uow.today(), RegistryEntry.shredded_at.is_(None),
-               DataKey.wrapped.is_not(None))
-    ).all()
     by_official: dict[uuid.UUID, _Candidate] = {}
-    for entry, official, data_key, agency in rows:
-        uow.vault.remember(data_key)
-        candidate = by_official.setdefault(official.id, _Candidate(official, []))
-        candidate.entries.append((entry, agency))
-    return list(by_official.values())
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        rows = uow.session.execute(
+            select(RegistryEntry, Official, DataKey, Agency)
+            .join(Official, RegistryEntry.official_id == Official.id)
+            .join(DataKey, Official.data_key_id == DataKey.id)
+            .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
+            .where(
+                RegistryEntry.official_id.in_(ordered[start : start + _LOOKUP_CHUNK]),
+                RegistryEntry.status.in_(IN_FORCE),
+                RegistryEntry.retain_until >= uow.today(),
+                RegistryEntry.shredded_at.is_(None),
+                DataKey.wrapped.is_not(None),
+            )
+        ).all()
+        for entry, official, data_key, agency in rows:
+            uow.vault.remember(data_key)
+            candidate = by_official.setdefault(official.id, _Candidate(official, []))
+            candidate.entries.append((entry, agency))
+    return by_official
 
 
 def _identity_of(uow: UnitOfWork, official: Official) -> Identity:
     values = uow.vault.open_all(sealed(official))
-    return Identity(values["given_names"] or "", values["paternal_surname"],
-                    values["maternal_surname"], text_date(values["birth_date"]), values["sex"],
-                    values["curp"])
+    return Identity(
+        values["given_names"] or "",
+        values["paternal_surname"],
+        values["maternal_surname"],
+        text_date(values["birth_date"]),
+        values["sex"],
+        values["curp"],
+    )
 
 
 def _detail_available(actor: Actor, agency: Agency) -> bool:
     return can(actor, Permission.ENTRY_READ, Target(country=agency.country, agency_id=agency.id))
 
 
+class _Matcher:
+    """Finds hits for many queries with set-based lookups; each candidate is decrypted once."""
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, queries: Sequence[Identity]) -> None:
+        self.uow, self.actor = uow, actor
+        self.queries = [normalise(q) for q in queries]
+        self.wanted = [_wanted_keys(uow, q) for q in self.queries]
+        index = _index_hits(uow, set().union(*self.wanted)) if self.queries else {}
+        self.candidate_ids = [
+            set().union(*(index.get(w, set()) for w in wanted)) for wanted in self.wanted
+        ]
+        self.candidates = _in_force_candidates(uow, set().union(*self.candidate_ids))
+        self._normalised: dict[uuid.UUID, NormalisedIdentity] = {}
+
+    def _candidate_identity(self, official_id: uuid.UUID) -> NormalisedIdentity:
+        cached = self._normalised.get(official_id)
+        if cached is None:
+            official = self.candidates[official_id].official
+            cached = self._normalised[official_id] = normalise(_identity_of(self.uow, official))
+        return cached
+
+    def hits(self, position: int) -> tuple[list[HitView], int]:
+        """Matched in-force entries of query `position`, best first, and candidates scored."""
+        query = self.queries[position]
+        in_force = [i for i in self.candidate_ids[position] if i in self.candidates]
+        hits: list[HitView] = []
+        for official_id in in_force:
+            match = score(query, self._candidate_identity(official_id))
+            if match.level is None:
+                continue
+            for entry, agency in self.candidates[official_id].entries:
+                hits.append(
+                    HitView(
+                        entry.id,
+                        match.level.value,
+                        match.score,
+                        agency.code,
+                        agency.country.value,
+                        entry.reason.value,
+                        entry.status.value,
+                        entry.case_ref,
+                        entry.handling_code,
+                        _detail_available(self.actor, agency),
+                        match.reasons,
+                    )
+                )
+        hits.sort(key=lambda h: (_LEVEL_ORDER[h.level], -h.score, str(h.entry_id)))
+        return hits, len(in_force)
+
+
 def find_hits(uow: UnitOfWork, actor: Actor, identity: Identity) -> tuple[list[HitView], int]:
     """Matched in-force entries, best first, and the number of candidates decrypted."""
-    query = normalise(identity)
-    candidates = _in_force_candidates(uow, _candidate_ids(uow, query))
-    hits: list[HitView] = []
-    for candidate in candidates:
-        match = score(query, normalise(_identity_of(uow, candidate.official)))
-        if match.level is None:
-            continue
-        for entry, agency in candidate.entries:
-            hits.append(HitView(
-                entry.id, match.level.value, match.score, agency.code, agency.country.value,
-                entry.reason.value, entry.status.value, entry.case_ref, entry.handling_code,
-                _detail_available(actor, agency), match.reasons,
-            ))
-    hits.sort(key=lambda h: (_LEVEL_ORDER[h.level], -h.score, str(h.entry_id)))
-    return hits, len(candidates)
+    return _Matcher(uow, actor, [identity]).hits(0)
 
 
-def _record(uow: UnitOfWork, actor: Actor, purpose: ScreeningPurpose, identity: Identity,
-            batch_id: uuid.UUID | None, row: int | None) -> ScreeningResult:
-    """Screen one validated identity, store it with its hits and audit it (caller commits)."""
+def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    purpose: ScreeningPurpose,
+    identity: Identity,
+    found: tuple[list[HitView], int],
+    batch_id: uuid.UUID | None,
+    row: int | None,
+    stage: Staging,
+) -> ScreeningResult:
+    """Stage one screening with its hits and its audit event (caller inserts and commits)."""
     assert actor.user_id and actor.agency_id
-    hits, candidates = find_hits(uow, actor, identity)
+    hits, candidates = found
     outcome = ScreeningOutcome.HIT if hits else ScreeningOutcome.NO_HIT
     fingerprint = query_fingerprint(uow, identity)
     screening = Screening(
-        id=new_id(), screened_at=uow.clock(), user_id=actor.user_id, agency_id=actor.agency_id,
-        purpose=purpose, query_fingerprint=fingerprint, outcome=outcome, hit_count=len(hits),
-        candidates=candidates, batch_id=batch_id,
+        id=new_id(),
+        screened_at=uow.clock(),
+        user_id=actor.user_id,
+        agency_id=actor.agency_id,
+        purpose=purpose,
+        query_fingerprint=fingerprint,
+        outcome=outcome,
+        hit_count=len(hits),
+        candidates=candidates,
+        batch_id=batch_id,
     )
-    uow.session.add(screening)
-    uow.session.add_all(ScreeningHit(id=new_id(), screening_id=screening.id, entry_id=h.entry_id,
-                                     level=h.level, score=h.score) for h in hits)
-    uow.audit.append(actor, "screening.run", object_type="screening", object_id=screening.id,
-                     purpose=purpose.value, details={
-                         "query": fingerprint, "outcome": outcome.value, "candidates": candidates,
-                         "entries": [str(h.entry_id) for h in hits],
-                         "levels": [h.level for h in hits],
-                         "batch": str(batch_id) if batch_id else None,
-                     })
-    return ScreeningResult(screening.id, outcome, purpose, screening.screened_at, candidates,
-                           hits, row)
+    stage.add(screening)
+    stage.extend(
+        ScreeningHit,
+        (
+            {
+                "id": new_id(),
+                "screening_id": screening.id,
+                "entry_id": h.entry_id,
+                "level": h.level,
+                "score": h.score,
+            }
+            for h in hits
+        ),
+    )
+    stage.add(
+        uow.audit.append(
+            actor,
+            "screening.run",
+            object_type="screening",
+            object_id=screening.id,
+            purpose=purpose.value,
+            add=False,
+            details={
+                "query": fingerprint,
+                "outcome": outcome.value,
+                "candidates": candidates,
+                "entries": [str(h.entry_id) for h in hits],
+                "levels": [h.level for h in hits],
+                "batch": str(batch_id) if batch_id else None,
+            },
+        )
+    )
+    return ScreeningResult(
+        screening.id, outcome, purpose, screening.screened_at, candidates, hits, row
+    )
+
+
+def _stage() -> Staging:
+    return Staging([Screening, ScreeningHit, AuditEvent])
 
 
 def screen(
@@ -248,14 +366,18 @@ def screen(
 ) -> ScreeningResult:
     """Screen one candidate for a stated purpose; the screening is recorded and audited."""
     with uow:
-        uow.require(actor, Permission.SCREEN, NO_TARGET, action="screening.run",
-                    object_type="screening")
+        uow.require(
+            actor, Permission.SCREEN, NO_TARGET, action="screening.run", object_type="screening"
+        )
         problems = Problems()
         clean_purpose = parse_purpose(problems, purpose)
         identity = validate_query(problems, data, uow.today())
         problems.check()
         assert clean_purpose
-        result = _record(uow, actor, clean_purpose, identity, None, data.row)
+        stage = _stage()
+        found = find_hits(uow, actor, identity)
+        result = _record(uow, actor, clean_purpose, identity, found, None, data.row, stage)
+        stage.flush(uow.session)
         uow.commit()
         return result
 
@@ -265,33 +387,58 @@ def screen_batch(
 ) -> BatchResult:
     """Screen a roster in one transaction; a bad row is reported with its problems and skipped."""
     with uow:
-        uow.require(actor, Permission.SCREEN, NO_TARGET, action="screening.batch",
-                    object_type="screening")
+        uow.require(
+            actor, Permission.SCREEN, NO_TARGET, action="screening.batch", object_type="screening"
+        )
         problems = Problems()
         clean_purpose = parse_purpose(problems, purpose)
         if not rows:
             problems.add("rows", "is empty: send at least one candidate")
         elif len(rows) > MAX_BATCH_ROWS:
-            problems.add("rows", f"has {len(rows)} candidates; send at most {MAX_BATCH_ROWS} "
-                                 "per request")
+            problems.add(
+                "rows", f"has {len(rows)} candidates; send at most {MAX_BATCH_ROWS} per request"
+            )
         problems.check()
         assert clean_purpose
         batch = BatchResult(new_id(), clean_purpose)
+        results: list[ScreeningResult | RowError | None] = []
+        valid: list[tuple[int, int, Identity]] = []
         for index, data in enumerate(rows, start=1):
             row = data.row if data.row is not None else index
             row_problems = Problems(row=row)
             identity = validate_query(row_problems, data, uow.today())
-            if row_problems:
-                batch.results.append(RowError(row, row_problems.items))
-                continue
-            batch.results.append(_record(uow, actor, clean_purpose, identity, batch.batch_id, row))
+            results.append(RowError(row, row_problems.items) if row_problems else None)
+            if not row_problems:
+                valid.append((index - 1, row, identity))
+        matcher = _Matcher(uow, actor, [identity for _, _, identity in valid])
+        stage = _stage()
+        for position, (slot, row, identity) in enumerate(valid):
+            results[slot] = _record(
+                uow,
+                actor,
+                clean_purpose,
+                identity,
+                matcher.hits(position),
+                batch.batch_id,
+                row,
+                stage,
+            )
+        batch.results.extend(r for r in results if r is not None)
         screened = [r for r in batch.results if isinstance(r, ScreeningResult)]
-        uow.audit.append(actor, "screening.batch", object_type="screening_batch",
-                         object_id=batch.batch_id, purpose=clean_purpose.value, details={
-                             "rows": len(rows), "screened": len(screened),
-                             "hits": sum(r.is_hit for r in screened),
-                             "rejected": len(rows) - len(screened),
-                         })
+        stage.flush(uow.session)
+        uow.audit.append(
+            actor,
+            "screening.batch",
+            object_type="screening_batch",
+            object_id=batch.batch_id,
+            purpose=clean_purpose.value,
+            details={
+                "rows": len(rows),
+                "screened": len(screened),
+                "hits": sum(r.is_hit for r in screened),
+                "rejected": len(rows) - len(screened),
+            },
+        )
         uow.commit()
         return batch
 
@@ -303,23 +450,40 @@ def entry_summary(uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str) -> H
     probe the registry by id.
     """
     with uow:
-        uow.require(actor, Permission.SCREEN, NO_TARGET, action="entry.summary",
-                    object_type="entry", object_id=entry_id)
+        uow.require(
+            actor,
+            Permission.SCREEN,
+            NO_TARGET,
+            action="entry.summary",
+            object_type="entry",
+            object_id=entry_id,
+        )
         entry_uuid = parse_id(entry_id, "entry")
         best = uow.session.execute(
-            select(ScreeningHit.level, ScreeningHit.score).join(Screening)
+            select(ScreeningHit.level, ScreeningHit.score)
+            .join(Screening)
             .where(ScreeningHit.entry_id == entry_uuid, Screening.agency_id == actor.agency_id)
-            .order_by(Screening.screened_at.desc()).limit(1)
+            .order_by(Screening.screened_at.desc())
+            .limit(1)
         ).first()
         entry = uow.session.get(RegistryEntry, entry_uuid)
         if best is None or entry is None:
-            raise NotFound(f"entry {entry_id} does not exist or has not come up in your "
-                           "agency's screenings")
+            raise NotFound(
+                f"entry {entry_id} does not exist or has not come up in your agency's screenings"
+            )
         agency = entry.originating_agency
-        view = HitView(entry.id, best.level, best.score, agency.code, agency.country.value,
-                       entry.reason.value, entry.status.value, entry.case_ref,
-                       entry.handling_code, _detail_available(actor, agency))
+        view = HitView(
+            entry.id,
+            best.level,
+            best.score,
+            agency.code,
+            agency.country.value,
+            entry.reason.value,
+            entry.status.value,
+            entry.case_ref,
+            entry.handling_code,
+            _detail_available(actor, agency),
+        )
         uow.audit.append(actor, "entry.summary", object_type="entry", object_id=entry.id)
         uow.commit()
         return view
-
