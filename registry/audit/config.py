@@ -3,6 +3,7 @@
 VETREG_DEPLOYMENT       deployment name used in the default origin (default "local")
 VETREG_AUDIT_ORIGIN     checkpoint origin line (default "vetreg.<deployment>/audit")
 VETREG_LOG_KEY_FILE     Ed25519 log key file (default <instance>/audit-log.key, created 0600)
+VETREG_LOG_VKEY         the log's public verifier key, for verifiers without the key file
 VETREG_LOG_KEY_LABEL    PKCS#11 label of the log key when VETREG_KEY_PROVIDER=pkcs11
 VETREG_WITNESS_KEYS     "MX=<vkey>,US=<vkey>": each country's witness cosignature key
 VETREG_WITNESS_URLS     "MX=http://...,US=http://...": where each witness listens
@@ -102,11 +103,32 @@ class AuditSettings:
                 raise KeyUnavailable(
                     f"no audit log key at {path}; run 'vetreg audit checkpoint' or 'vetreg init'")
             path.parent.mkdir(parents=True, exist_ok=True)
-            return Ed25519FileKey.generate(path, self.origin)
+            key = Ed25519FileKey.generate(path, self.origin)
+            # Published beside it, for processes that verify but must not hold the private key.
+            self.vkey_file.write_text(signing_vkey(key) + "\n")
+            return key
         try:
             return Ed25519FileKey.load(path)
         except (OSError, ValueError) as exc:
             raise KeyUnavailable(f"audit log key {path} is unreadable: {exc}") from exc
+
+    @property
+    def vkey_file(self) -> Path:
+        """Where the log's public verifier key is published (beside the key file)."""
+        return self.log_key_file.with_suffix(".vkey")
+
+    def log_vkey(self) -> str:
+        """The log's verifier key: VETREG_LOG_VKEY, the published .vkey file, or the key itself."""
+        pinned = os.environ.get("VETREG_LOG_VKEY", "").strip()
+        if pinned:
+            return pinned
+        if self.key_provider != "pkcs11" and self.vkey_file.exists():
+            return self.vkey_file.read_text().strip()
+        return signing_vkey(self.load_log_key())
+
+    def public_anchors(self) -> TrustAnchors:
+        """Trust anchors without touching the private key when its public half is published."""
+        return TrustAnchors(self.origin, self.log_vkey(), dict(self.witness_vkeys), self.policy)
 
     def anchors(self, log_key: SigningKey) -> TrustAnchors:
         """The trust anchors a server-side verification uses."""

@@ -9,6 +9,7 @@ JSON errors with the right status automatically (see `web.api.core.STATUS`).
 
 from __future__ import annotations
 
+from web.api import audit as _audit  # noqa: F401
 from web.api import confirmations as _confirmations  # noqa: F401
 
 # Endpoint modules attach their routes to `api` when imported (one line per area).
