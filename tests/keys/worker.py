@@ -83,6 +83,17 @@ def churn(ctx: RegistryContext, stop_file: Path, known: list[str]) -> None:
         time.sleep(0.01)
 
 
+def roundtrip(ctx: RegistryContext, n: int) -> None:
+    """Register one official, find it by CURP and read it back; print what happened."""
+    officer = actor_by_username(ctx.uow(), OFFICER)
+    data = OfficialInput(f"Ida Vuelta {n}", "Llave", "Segura", "1985-01-15", "M", _curp(n))
+    official_id = register_official(ctx.uow(), officer, data)
+    view = get_official(ctx.uow(), officer, official_id)
+    print(json.dumps({"id": str(official_id), "found": _find(ctx.uow(), data.curp or "")
+                      == official_id, "read": view.given_names == data.given_names,
+                      "provider": type(ctx.provider).__name__}), flush=True)
+
+
 def _find(uow: UnitOfWork, curp: str) -> object:
     with uow:
         official = find_by_curp(uow, curp)
@@ -111,6 +122,8 @@ def main() -> None:
     ch = sub.add_parser("churn")
     ch.add_argument("stop_file", type=Path)
     ch.add_argument("--known", nargs="*", default=[])
+    rt = sub.add_parser("roundtrip")
+    rt.add_argument("n", type=int)
     args = parser.parse_args()
     ctx = RegistryContext.open(Settings.from_env())
     try:
@@ -118,6 +131,8 @@ def main() -> None:
             if args.world:
                 build_world(ctx, Actor.system_operator("tests"))
             populate(ctx, args.count)
+        elif args.command == "roundtrip":
+            roundtrip(ctx, args.n)
         else:
             churn(ctx, args.stop_file, args.known)
     except Exception:
