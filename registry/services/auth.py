@@ -19,6 +19,7 @@ from typing import cast
 
 import pyotp
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from registry.crypto.passwords import hash_password, password_needs_rehash, verify_password
 from registry.errors import AuthenticationFailed, ValidationFailed
@@ -384,6 +385,7 @@ def session_for_token(uow: UnitOfWork, token: str | None) -> SessionInfo | None:
         row = uow.session.execute(
             select(WebSession, User)
             .join(User, User.id == WebSession.user_id)
+            .options(joinedload(User.agency))
             .where(WebSession.token_hash == _token_hash(token), WebSession.ended_at.is_(None))
         ).first()
         if row is None:
