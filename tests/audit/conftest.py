@@ -14,6 +14,16 @@ from registry.context import RegistryContext
 from registry.crypto.signing import Ed25519FileKey, Ed25519Key
 from registry.policy import Actor
 
+# The web tests' fixtures, for the auditor pages (app, clock, signed-in users).
+from tests.web.conftest import (  # noqa: F401
+    agencies_world,
+    app,
+    clock,
+    make_login,
+    operator_actor,
+    wctx,
+)
+
 ORIGIN = "vetreg.test/audit"
 
 

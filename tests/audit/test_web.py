@@ -19,19 +19,7 @@ from registry.services import audit_checkpoints
 from registry.services.officials import register_official
 from tests.audit.conftest import ORIGIN, Witnesses
 from tests.factories import person
-from tests.web.conftest import (  # noqa: F401 (fixtures)
-    Clock,
-    Login,
-    agencies_world,
-    app,
-    audit_events,
-    clock,
-    csrf_of,
-    make_login,
-    operator_actor,
-    sign_in,
-    wctx,
-)
+from tests.web.conftest import Clock, Login, audit_events, csrf_of, sign_in
 
 
 @pytest.fixture
