@@ -9,6 +9,7 @@ import click
 
 from cli.common import EXIT_BAD_INPUT, handle_errors, open_registry, operator, settings
 from registry import migrate
+from registry.audit.config import AuditSettings
 from registry.services import accounts, agencies, imports
 from registry.services.accounts import actor_by_username
 from registry.services.setup import initialise
@@ -17,7 +18,7 @@ from registry.services.setup import initialise
 @click.command()
 @handle_errors
 def init() -> None:
-    """Create the key file (0600) if absent, migrate the database, create key secrets."""
+    """Create the key files (0600) if absent, migrate the database, create key secrets."""
     config = settings()
     report = initialise(config, operator())
     if report.key_file_created:
@@ -25,6 +26,11 @@ def init() -> None:
     for purpose in report.secrets_created:
         click.echo(f"Created {purpose} secret.")
     click.echo(f"Database ready at revision {migrate.current_revision(config.database_url)}.")
+    audit = AuditSettings.from_env(config)
+    if config.key_provider == "file" and not audit.log_key_file.exists():
+        audit.load_log_key(create=True)
+        click.echo(f"Created audit log key {audit.log_key_file} (mode 0600); public key in "
+                   f"{audit.vkey_file}.")
 
 
 @click.group()
