@@ -22,8 +22,14 @@ import pytest
 from registry.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
@@ -34,8 +40,9 @@ def _install_chromium() -> str | None:
     if shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        subprocess.run(["apt-get", "install", "-y", "chromium"], env=env, capture_output=True,
-                       check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "chromium"], env=env, capture_output=True, check=False
+        )
     return CHROMIUM if Path(CHROMIUM).exists() else None
 
 
@@ -59,8 +66,9 @@ def browser(chromium: str) -> Iterator[object]:
             pytest.fail(f"playwright is not installed: {exc}")
         pytest.skip(f"playwright is not installed: {exc}")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                              args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -79,9 +87,14 @@ class Server:
 
     def vetreg(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the admin CLI against the same instance."""
-        return subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args],
-                              capture_output=True,
-                              text=True, env=os.environ.copy(), cwd=ROOT, check=False)
+        return subprocess.run(
+            [sys.executable, "-c", "from cli.main import main; main()", *args],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            cwd=ROOT,
+            check=False,
+        )
 
 
 @pytest.fixture
@@ -92,9 +105,22 @@ def server(instance: Settings, tmp_path: Path) -> Iterator[Server]:
     env = {**os.environ, "VETREG_LOGIN_RATE_LIMIT": "60 per minute"}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from cli.main import main; main()", "serve", "--host",
-             "127.0.0.1", "--port", str(port), "--workers", "2"],
-            stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-c",
+                "from cli.main import main; main()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

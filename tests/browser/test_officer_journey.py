@@ -26,11 +26,25 @@ def accounts_ready(instance) -> None:
     operator = Actor.system_operator("tests")
     try:
         for code, name, country, sector, level, parent in AGENCIES:
-            agencies.add_agency(ctx.uow(), operator, code=code, name=name, country=country,
-                                sector=sector, level=level, parent_code=parent)
+            agencies.add_agency(
+                ctx.uow(),
+                operator,
+                code=code,
+                name=name,
+                country=country,
+                sector=sector,
+                level=level,
+                parent_code=parent,
+            )
         for username in ("mx.officer", "mx.victim"):
-            accounts.add_user(ctx.uow(), operator, username=username, agency_code="MX-GN",
-                              roles=["vetting_officer"], password=PASSWORD)
+            accounts.add_user(
+                ctx.uow(),
+                operator,
+                username=username,
+                agency_code="MX-GN",
+                roles=["vetting_officer"],
+                password=PASSWORD,
+            )
     finally:
         ctx.close()
 
@@ -106,7 +120,9 @@ def test_officer_journey(browser, server, accounts_ready, screenshots):
     page.get_by_role("link", name="List in the registry").click()
     page.get_by_label("Reason").select_option("failed_vetting")
     page.get_by_label("Case reference").fill("GN-CC-2026-0042")
-    page.get_by_label("Legal basis").fill("Ley General del Sistema Nacional de Seguridad Pública, art. 88")
+    page.get_by_label("Legal basis").fill(
+        "Ley General del Sistema Nacional de Seguridad Pública, art. 88"
+    )
     page.get_by_label("Effective date").fill("2026-01-20")
     page.get_by_role("button", name="List the official").click()
     page.wait_for_url("**/officials/entries/*")

@@ -65,11 +65,18 @@ def wctx(ctx: RegistryContext, clock: Clock) -> RegistryContext:
 def app(wctx: RegistryContext) -> Flask:
     from web import create_app
 
-    return create_app(wctx.settings, wctx, config={
-        "TESTING": False, "SECRET_KEY": "test-secret-key", "SESSION_COOKIE_SECURE": False,
-        "SESSION_COOKIE_NAME": "vetreg_session", "WTF_CSRF_SSL_STRICT": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    return create_app(
+        wctx.settings,
+        wctx,
+        config={
+            "TESTING": False,
+            "SECRET_KEY": "test-secret-key",
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_NAME": "vetreg_session",
+            "WTF_CSRF_SSL_STRICT": False,
+            "RATELIMIT_ENABLED": False,
+        },
+    )
 
 
 @pytest.fixture
@@ -80,18 +87,36 @@ def operator_actor() -> Actor:
 @pytest.fixture
 def agencies_world(wctx: RegistryContext, operator_actor: Actor) -> None:
     for code, name, country, sector, level, parent in AGENCIES:
-        agencies.add_agency(wctx.uow(), operator_actor, code=code, name=name, country=country,
-                            sector=sector, level=level, parent_code=parent)
+        agencies.add_agency(
+            wctx.uow(),
+            operator_actor,
+            code=code,
+            name=name,
+            country=country,
+            sector=sector,
+            level=level,
+            parent_code=parent,
+        )
 
 
 @pytest.fixture
 def make_login(
     wctx: RegistryContext, clock: Clock, operator_actor: Actor, agencies_world: None
 ) -> Callable[..., Login]:
-    def make(username: str, agency: str = "MX-GN", roles: tuple[str, ...] = ("vetting_officer",),
-             enrol: bool = True) -> Login:
-        user_id = accounts.add_user(wctx.uow(), operator_actor, username=username,
-                                    agency_code=agency, roles=list(roles), password=PASSWORD)
+    def make(
+        username: str,
+        agency: str = "MX-GN",
+        roles: tuple[str, ...] = ("vetting_officer",),
+        enrol: bool = True,
+    ) -> Login:
+        user_id = accounts.add_user(
+            wctx.uow(),
+            operator_actor,
+            username=username,
+            agency_code=agency,
+            roles=list(roles),
+            password=PASSWORD,
+        )
         secret = ""
         if enrol:
             enrolment = auth.start_enrolment(wctx.uow(), user_id)
@@ -113,14 +138,20 @@ def csrf_of(html: str) -> str:
 def sign_in(client: FlaskClient, login: Login, clock: Clock) -> None:
     """Password, notice and a fresh TOTP code, as a browser would."""
     page = client.get("/auth/login").get_data(as_text=True)
-    response = client.post("/auth/login", data={
-        "csrf_token": csrf_of(page), "username": login.username, "password": login.password,
-        "notice": "yes",
-    })
+    response = client.post(
+        "/auth/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": login.username,
+            "password": login.password,
+            "notice": "yes",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    response = client.post("/auth/code", data={"csrf_token": csrf_of(page),
-                                               "code": login.code(clock)})
+    response = client.post(
+        "/auth/code", data={"csrf_token": csrf_of(page), "code": login.code(clock)}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     clock.advance(seconds=30)
 
@@ -149,7 +180,9 @@ def us_client(app: Flask, us_login: Login, clock: Clock) -> FlaskClient:
     return client
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, str], *, form_page: str | None = None):
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, str], *, form_page: str | None = None
+):
     """Submit a form with the CSRF token taken from the page that shows it."""
     page = client.get(form_page or path).get_data(as_text=True)
     return client.post(path, data={"csrf_token": csrf_of(page), **data})
@@ -174,8 +207,10 @@ def audit_events(ctx: RegistryContext, action: str | None = None) -> list[Event]
     if action:
         query = query.where(AuditEvent.action == action)
     with ctx.session_factory() as session:
-        return [Event(e.action, e.outcome, e.actor_user_id, e.object_id, e.details)
-                for e in session.scalars(query)]
+        return [
+            Event(e.action, e.outcome, e.actor_user_id, e.object_id, e.details)
+            for e in session.scalars(query)
+        ]
 
 
 @pytest.fixture(scope="session", autouse=True)

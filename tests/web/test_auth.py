@@ -17,8 +17,9 @@ def _events(wctx, action):
 
 
 def _try_password(client, username, password):
-    return post_form(client, "/auth/login", {"username": username, "password": password,
-                                             "notice": "yes"})
+    return post_form(
+        client, "/auth/login", {"username": username, "password": password, "notice": "yes"}
+    )
 
 
 def test_password_and_totp_open_a_session_and_are_audited(app, mx_login, clock, wctx):
@@ -33,8 +34,9 @@ def test_password_and_totp_open_a_session_and_are_audited(app, mx_login, clock, 
 
 def test_the_notice_must_be_acknowledged(app, mx_login):
     client = app.test_client()
-    response = post_form(client, "/auth/login", {"username": mx_login.username,
-                                                 "password": mx_login.password})
+    response = post_form(
+        client, "/auth/login", {"username": mx_login.username, "password": mx_login.password}
+    )
     assert response.status_code == 400
     assert 'id="notice-error"' in response.get_data(as_text=True)
 
@@ -44,7 +46,10 @@ def test_a_code_is_usable_once(app, mx_login, clock):
     assert _try_password(client, mx_login.username, mx_login.password).status_code == 302
     code = mx_login.code(clock)
     page = client.get("/auth/code").get_data(as_text=True)
-    assert client.post("/auth/code", data={"csrf_token": csrf_of(page), "code": code}).status_code == 302
+    assert (
+        client.post("/auth/code", data={"csrf_token": csrf_of(page), "code": code}).status_code
+        == 302
+    )
     other = app.test_client()
     assert _try_password(other, mx_login.username, mx_login.password).status_code == 302
     page = other.get("/auth/code").get_data(as_text=True)
@@ -52,8 +57,9 @@ def test_a_code_is_usable_once(app, mx_login, clock):
     assert replay.status_code == 400 and "already used" in replay.get_data(as_text=True)
 
 
-def test_five_failures_in_fifteen_minutes_lock_until_an_admin_releases(app, mx_login, make_login,
-                                                                       clock, wctx):
+def test_five_failures_in_fifteen_minutes_lock_until_an_admin_releases(
+    app, mx_login, make_login, clock, wctx
+):
     client = app.test_client()
     for attempt in range(4):
         response = _try_password(client, mx_login.username, f"wrong password {attempt}")
@@ -72,15 +78,19 @@ def test_five_failures_in_fifteen_minutes_lock_until_an_admin_releases(app, mx_l
     users = admin_client.get("/admin/users").get_data(as_text=True)
     assert "mx.officer" in users and "Release" in users
     clock.advance(minutes=6)  # a privileged action needs a sign-in less than 5 minutes old
-    response = admin_client.post("/admin/users/mx.officer/unlock",
-                                 data={"csrf_token": csrf_of(users)})
+    response = admin_client.post(
+        "/admin/users/mx.officer/unlock", data={"csrf_token": csrf_of(users)}
+    )
     assert response.status_code == 302 and "/auth/reauth" in response.headers["Location"]
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    confirmed = admin_client.post(response.headers["Location"], data={
-        "csrf_token": csrf_of(page), "password": admin.password, "code": admin.code(clock)})
+    confirmed = admin_client.post(
+        response.headers["Location"],
+        data={"csrf_token": csrf_of(page), "password": admin.password, "code": admin.code(clock)},
+    )
     assert confirmed.status_code == 302
-    response = admin_client.post("/admin/users/mx.officer/unlock",
-                                 data={"csrf_token": csrf_of(page)})
+    response = admin_client.post(
+        "/admin/users/mx.officer/unlock", data={"csrf_token": csrf_of(page)}
+    )
     assert response.status_code == 302
     assert [e.object_id for e in _events(wctx, "user.unlock")] == [str(mx_login.user_id)]
     clock.advance(seconds=30)
@@ -105,13 +115,15 @@ def test_enrolment_shows_secret_and_qr_and_stores_only_ciphertext(app, make_logi
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page
     secret = page.split('id="totp-secret"')[1].split(">")[1].split("<")[0].strip()
-    response = client.post("/auth/enrol", data={"csrf_token": csrf_of(page),
-                                                "code": pyotp.TOTP(secret).at(clock())})
+    response = client.post(
+        "/auth/enrol", data={"csrf_token": csrf_of(page), "code": pyotp.TOTP(secret).at(clock())}
+    )
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200
     with wctx.uow() as uow:
-        cred = uow.session.scalar(select(UserCredential)
-                                  .where(UserCredential.user_id == login.user_id))
+        cred = uow.session.scalar(
+            select(UserCredential).where(UserCredential.user_id == login.user_id)
+        )
         assert cred.totp_confirmed_at is not None
         assert secret.encode() not in cred.totp_secret_ct
         assert uow.session.get(User, login.user_id).totp_secret is None
@@ -123,9 +135,14 @@ def test_idle_session_locks_and_password_plus_code_unlock_it(mx_client, mx_login
     assert response.status_code == 302 and "/auth/reauth" in response.headers["Location"]
     page = mx_client.get(response.headers["Location"])
     assert "locked" in page.get_data(as_text=True)
-    response = mx_client.post(response.headers["Location"], data={
-        "csrf_token": csrf_of(page.get_data(as_text=True)), "password": mx_login.password,
-        "code": mx_login.code(clock)})
+    response = mx_client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": csrf_of(page.get_data(as_text=True)),
+            "password": mx_login.password,
+            "code": mx_login.code(clock),
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/officials/")
     assert mx_client.get("/officials/").status_code == 200
     assert _events(wctx, "auth.session_lock") and _events(wctx, "auth.reauth")
@@ -163,17 +180,30 @@ def test_accounts_unused_for_ninety_days_are_disabled(app, mx_login, clock, wctx
 
 
 def test_password_change_refuses_weak_passwords_and_keeps_errors_beside_fields(mx_client, wctx):
-    response = post_form(mx_client, "/account/password", {
-        "current_password": "not it", "new_password": "password1234",
-        "confirm_password": "different"}, form_page="/account/")
+    response = post_form(
+        mx_client,
+        "/account/password",
+        {
+            "current_password": "not it",
+            "new_password": "password1234",
+            "confirm_password": "different",
+        },
+        form_page="/account/",
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     for field in ("current_password", "new_password", "confirm_password"):
         assert f'id="{field}-error"' in text
-    response = post_form(mx_client, "/account/password", {
-        "current_password": "Tranquil-Harbour-Lantern-42",
-        "new_password": "Granite-Orchard-Violin-77", "confirm_password": "Granite-Orchard-Violin-77",
-    }, form_page="/account/")
+    response = post_form(
+        mx_client,
+        "/account/password",
+        {
+            "current_password": "Tranquil-Harbour-Lantern-42",
+            "new_password": "Granite-Orchard-Violin-77",
+            "confirm_password": "Granite-Orchard-Violin-77",
+        },
+        form_page="/account/",
+    )
     assert response.status_code == 302
     details = [json.loads(e.details) for e in _events(wctx, "auth.password_change")]
     assert details == [{}]

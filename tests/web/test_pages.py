@@ -9,9 +9,14 @@ from registry.services import officials
 from registry.services.officials import OfficialInput
 from tests.web.conftest import csrf_of, post_form
 
-PERSON = {"given_names": "María Guadalupe", "paternal_surname": "Hernández",
-          "maternal_surname": "López", "birth_date": "1985-04-12", "sex": "M",
-          "curp": "HELG850412MDFRPD01"}
+PERSON = {
+    "given_names": "María Guadalupe",
+    "paternal_surname": "Hernández",
+    "maternal_surname": "López",
+    "birth_date": "1985-04-12",
+    "sex": "M",
+    "curp": "HELG850412MDFRPD01",
+}
 
 
 def _register(client, **changes):
@@ -48,55 +53,93 @@ def test_possible_duplicates_are_listed_before_creating_one(mx_client):
 def test_failed_evaluation_entry_appeal_and_decision(mx_client):
     official = _official_id(_register(mx_client))
     path = f"/officials/{official}/evaluations/new"
-    response = post_form(mx_client, path, {"type": "recertification", "outcome": "pass",
-                                           "evaluated_on": "2026-01-15",
-                                           "component_polygraph": "fail"})
+    response = post_form(
+        mx_client,
+        path,
+        {
+            "type": "recertification",
+            "outcome": "pass",
+            "evaluated_on": "2026-01-15",
+            "component_polygraph": "fail",
+        },
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert 'id="outcome-error"' in text and '<option value="fail" selected>' in text
-    response = post_form(mx_client, path, {"type": "recertification", "outcome": "fail",
-                                           "evaluated_on": "2026-01-15",
-                                           "component_polygraph": "fail"})
+    response = post_form(
+        mx_client,
+        path,
+        {
+            "type": "recertification",
+            "outcome": "fail",
+            "evaluated_on": "2026-01-15",
+            "component_polygraph": "fail",
+        },
+    )
     assert response.status_code == 302
     page = mx_client.get(f"/officials/{official}").get_data(as_text=True)
-    assert "The evaluation was recorded." in page and 'badge fail' in page
+    assert "The evaluation was recorded." in page and "badge fail" in page
 
-    response = post_form(mx_client, f"/officials/{official}/entries/new", {
-        "reason": "failed_vetting", "case_ref": "GN-1", "legal_basis": "LGSNSP art. 88",
-        "effective_date": "2026-01-20", "handling_code": "H1", "source_reliability": "B",
-        "information_reliability": "2"})
+    response = post_form(
+        mx_client,
+        f"/officials/{official}/entries/new",
+        {
+            "reason": "failed_vetting",
+            "case_ref": "GN-1",
+            "legal_basis": "LGSNSP art. 88",
+            "effective_date": "2026-01-20",
+            "handling_code": "H1",
+            "source_reliability": "B",
+            "information_reliability": "2",
+        },
+    )
     assert response.status_code == 302
     entry_path = response.headers["Location"]
-    response = post_form(mx_client, f"{entry_path}/redress", {"kind": "appeal", "grounds": ""},
-                         form_page=entry_path)
+    response = post_form(
+        mx_client, f"{entry_path}/redress", {"kind": "appeal", "grounds": ""}, form_page=entry_path
+    )
     assert response.status_code == 400 and 'id="grounds-error"' in response.get_data(as_text=True)
-    response = post_form(mx_client, f"{entry_path}/redress",
-                         {"kind": "appeal", "grounds": "The polygraph was misread."},
-                         form_page=entry_path)
+    response = post_form(
+        mx_client,
+        f"{entry_path}/redress",
+        {"kind": "appeal", "grounds": "The polygraph was misread."},
+        form_page=entry_path,
+    )
     assert response.status_code == 302
     assert "Under appeal" in mx_client.get(entry_path).get_data(as_text=True)
     pending = mx_client.get("/officials/redress").get_data(as_text=True)
     request_path = re.search(r'href="(/officials/redress/[0-9a-f-]{36})"', pending).group(1)
-    response = post_form(mx_client, request_path, {"decision": "granted",
-                                                   "notes": "Second polygraph passed."})
+    response = post_form(
+        mx_client, request_path, {"decision": "granted", "notes": "Second polygraph passed."}
+    )
     assert response.status_code == 302
     assert "Overturned" in mx_client.get(entry_path).get_data(as_text=True)
 
 
-def test_lists_are_paginated_and_search_finds_within_scope(app, mx_client, mx_login, us_client,
-                                                           wctx):
+def test_lists_are_paginated_and_search_finds_within_scope(
+    app, mx_client, mx_login, us_client, wctx
+):
     app.config["PAGE_SIZE"] = 2
     for given in ("Ana", "Berta", "Carla"):
-        officials.register_official(wctx.uow(), mx_login.actor, OfficialInput(
-            given, "Ramírez", "Soto", "1990-01-01", "M", None))
+        officials.register_official(
+            wctx.uow(),
+            mx_login.actor,
+            OfficialInput(given, "Ramírez", "Soto", "1990-01-01", "M", None),
+        )
     first = mx_client.get("/officials/").get_data(as_text=True)
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert "Page 2 of 2" in mx_client.get("/officials/?page=2").get_data(as_text=True)
-    response = post_form(mx_client, "/officials/search", {
-        "given_names": "Berta", "paternal_surname": "Ramírez", "birth_date": "1990-01-01"})
+    response = post_form(
+        mx_client,
+        "/officials/search",
+        {"given_names": "Berta", "paternal_surname": "Ramírez", "birth_date": "1990-01-01"},
+    )
     assert "Berta Ramírez Soto" in response.get_data(as_text=True)
-    response = post_form(us_client, "/officials/search", {
-        "given_names": "Berta", "paternal_surname": "Ramírez", "birth_date": "1990-01-01"})
+    response = post_form(
+        us_client,
+        "/officials/search",
+        {"given_names": "Berta", "paternal_surname": "Ramírez", "birth_date": "1990-01-01"},
+    )
     assert "Berta" not in response.get_data(as_text=True).split("Results")[-1]
 
 
@@ -105,8 +148,10 @@ def test_spanish_by_browser_and_by_choice_with_translated_errors(app, mx_client)
     page = spanish.get("/auth/login", headers={"Accept-Language": "es-MX,es;q=0.9"})
     assert "Iniciar sesión" in page.get_data(as_text=True)
     page = mx_client.get("/dashboard").get_data(as_text=True)
-    mx_client.post("/auth/language", data={"csrf_token": csrf_of(page), "locale": "es",
-                                           "next": "/officials/new"})
+    mx_client.post(
+        "/auth/language",
+        data={"csrf_token": csrf_of(page), "locale": "es", "next": "/officials/new"},
+    )
     text = mx_client.get("/officials/new").get_data(as_text=True)
     assert 'lang="es"' in text and "Registrar a un servidor público" in text
     response = _register(mx_client, given_names="", curp="HELG850412MDFRPD09")
@@ -147,18 +192,30 @@ def test_tokens_are_shown_once_and_can_be_revoked(mx_client):
 def test_task_force_roster(mx_client):
     response = post_form(mx_client, "/taskforces/new", {"code": "fuerza 1", "name": ""})
     assert response.status_code == 400 and 'id="code-error"' in response.get_data(as_text=True)
-    response = post_form(mx_client, "/taskforces/new", {"code": "JTF-NORTE", "name": "Norte",
-                                                        "joint": "yes"})
+    response = post_form(
+        mx_client, "/taskforces/new", {"code": "JTF-NORTE", "name": "Norte", "joint": "yes"}
+    )
     roster = response.headers["Location"]
     official = _official_id(_register(mx_client))
-    passed = post_form(mx_client, f"/officials/{official}/evaluations/new", {
-        "type": "recruitment", "outcome": "pass", "evaluated_on": "2026-01-15",
-        "component_polygraph": "pass", "component_toxicological": "pass"})
+    passed = post_form(
+        mx_client,
+        f"/officials/{official}/evaluations/new",
+        {
+            "type": "recruitment",
+            "outcome": "pass",
+            "evaluated_on": "2026-01-15",
+            "component_polygraph": "pass",
+            "component_toxicological": "pass",
+        },
+    )
     assert passed.status_code == 302
     task_force_id = roster.rsplit("/", 1)[1]
-    response = post_form(mx_client, f"/officials/{official}/taskforces",
-                         {"task_force": task_force_id, "role": "Comandante", "senior": "yes"},
-                         form_page=f"/officials/{official}")
+    response = post_form(
+        mx_client,
+        f"/officials/{official}/taskforces",
+        {"task_force": task_force_id, "role": "Comandante", "senior": "yes"},
+        form_page=f"/officials/{official}",
+    )
     assert response.status_code == 302
     page = mx_client.get(roster).get_data(as_text=True)
     assert "María Guadalupe Hernández López" in page and "Comandante" in page
@@ -179,8 +236,11 @@ def test_every_message_has_a_spanish_translation():
     # Other areas' blueprints (lifecycle, audit, the API) keep their own strings in the same
     # catalogue; this test covers the core pages and the layout.
     theirs = ("api/", "audit/", "lifecycle/", "templates/audit/", "templates/lifecycle/")
-    wanted = {message for name, _l, message, _c, _x in extract_from_dir(
-        str(web), method_map, keywords=keywords) if not name.startswith(theirs)}
+    wanted = {
+        message
+        for name, _l, message, _c, _x in extract_from_dir(str(web), method_map, keywords=keywords)
+        if not name.startswith(theirs)
+    }
     with (web / "translations/es/LC_MESSAGES/messages.po").open("rb") as source:
         catalogue = read_po(source)
     translated = {m.id for m in catalogue if m.id and m.string}

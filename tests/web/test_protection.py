@@ -12,8 +12,9 @@ from registry.services import officials
 from registry.services.officials import OfficialInput
 from tests.web.conftest import audit_events, csrf_of
 
-SAMPLE = OfficialInput("María Guadalupe", "Hernández", "López", "1985-04-12", "M",
-                       "HELG850412MDFRPD01")
+SAMPLE = OfficialInput(
+    "María Guadalupe", "Hernández", "López", "1985-04-12", "M", "HELG850412MDFRPD01"
+)
 
 
 def _fill(rule, values: dict[str, str]) -> str:
@@ -45,8 +46,10 @@ def test_every_form_refuses_a_missing_csrf_token(app, mx_client, mx_official):
 
 
 def test_every_response_has_the_security_headers_and_no_traceback(app, mx_client, mx_official):
-    gets = [_fill(r, {"official_id": str(mx_official), "username": "mx.officer"})
-            for r in _page_rules(app, "GET")]
+    gets = [
+        _fill(r, {"official_id": str(mx_official), "username": "mx.officer"})
+        for r in _page_rules(app, "GET")
+    ]
     paths = [*gets, "/static/style.css", "/no/such/page", "/api/v1/health", "/auth/login"]
     for path in paths:
         for client in (mx_client, app.test_client()):
@@ -60,7 +63,7 @@ def test_every_response_has_the_security_headers_and_no_traceback(app, mx_client
             assert headers["X-Content-Type-Options"] == "nosniff", path
             assert "Strict-Transport-Security" not in headers  # plain HTTP here
             body = response.get_data(as_text=True)
-            assert "Traceback" not in body and "File \"" not in body, path
+            assert "Traceback" not in body and 'File "' not in body, path
             assert "<script" not in body, path
             response.close()
 
@@ -96,22 +99,31 @@ def test_session_cookie_flags_by_default(wctx, mx_login, clock):
     assert cookie.same_site == "Lax"
 
 
-def test_an_officer_cannot_open_or_edit_another_countrys_record(us_client, us_login, mx_official,
-                                                                wctx):
+def test_an_officer_cannot_open_or_edit_another_countrys_record(
+    us_client, us_login, mx_official, wctx
+):
     path = f"/officials/{mx_official}"
     for url in (path, f"{path}/evaluations/new", f"{path}/entries/new"):
         response = us_client.get(url)
         assert response.status_code == 403, url
         assert "not allowed" in response.get_data(as_text=True)
     form = us_client.get("/officials/").get_data(as_text=True)
-    response = us_client.post(f"{path}/evaluations/new", data={
-        "csrf_token": csrf_of(form), "type": "recruitment", "outcome": "fail",
-        "evaluated_on": "2026-01-10", "component_polygraph": "fail"})
+    response = us_client.post(
+        f"{path}/evaluations/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "type": "recruitment",
+            "outcome": "fail",
+            "evaluated_on": "2026-01-10",
+            "component_polygraph": "fail",
+        },
+    )
     assert response.status_code == 403
     denied = [e for e in audit_events(wctx) if e.outcome == "denied"]
     assert {e.action for e in denied} >= {"official.read", "evaluation.record"}
-    assert all(e.actor_user_id == us_login.user_id and e.object_id == str(mx_official)
-               for e in denied)
+    assert all(
+        e.actor_user_id == us_login.user_id and e.object_id == str(mx_official) for e in denied
+    )
     assert not [e for e in audit_events(wctx, "evaluation.record") if e.outcome == "success"]
 
 
@@ -120,22 +132,35 @@ def test_personal_data_never_travels_in_urls(mx_client, mx_official):
     assert 'method="post"' in page
     response = mx_client.get("/officials/search?curp=HELG850412MDFRPD01")
     assert "Hernández" not in response.get_data(as_text=True)  # a GET never searches
-    response = mx_client.post("/officials/search", data={"csrf_token": csrf_of(page),
-                                                         "curp": "HELG850412MDFRPD01"})
+    response = mx_client.post(
+        "/officials/search", data={"csrf_token": csrf_of(page), "curp": "HELG850412MDFRPD01"}
+    )
     assert "Hernández" in response.get_data(as_text=True)
 
 
 def test_login_is_rate_limited(wctx, mx_login):
     from web import create_app
 
-    app = create_app(wctx.settings, wctx, config={
-        "SECRET_KEY": "k", "SESSION_COOKIE_SECURE": False, "SESSION_COOKIE_NAME": "s",
-        "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_ENABLED": True})
+    app = create_app(
+        wctx.settings,
+        wctx,
+        config={
+            "SECRET_KEY": "k",
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_NAME": "s",
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "RATELIMIT_ENABLED": True,
+        },
+    )
     client = app.test_client()
     token = csrf_of(client.get("/auth/login").get_data(as_text=True))
-    statuses = [client.post("/auth/login", data={"csrf_token": token, "username": "nobody.x",
-                                                 "password": "p", "notice": "yes"}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post(
+            "/auth/login",
+            data={"csrf_token": token, "username": "nobody.x", "password": "p", "notice": "yes"},
+        ).status_code
+        for _ in range(4)
+    ]
     assert statuses[:3] == [401, 401, 401] and statuses[3] == 429
 
 
