@@ -20,16 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 from registry.audit.checkpoint import signing_vkey
 from registry.audit.config import AuditSettings
-from registry.audit.events import AuditWriter
+from registry.audit.events import AuditWriter, _document, canonical_json, chain_hash, jcs
 from registry.config import Settings
 from registry.context import RegistryContext
 from registry.models.audit import AuditEvent
-from registry.models.base import utcnow
-from registry.policy import Actor, Role
+from registry.models.base import new_id, utcnow
+from registry.policy import Actor
 from registry.services import accounts, agencies, audit, audit_checkpoints
 from registry.services.accounts import actor_by_username
 from registry.services.officials import OfficialInput, register_official
@@ -116,28 +116,40 @@ def bench_appends(ctx: RegistryContext, officer: Actor, n: int) -> None:
           f" = {timer.wall / n / mean:.1%} of the call; target < 1 ms")
 
 
-def fill(ctx: RegistryContext, target: int, batch: int = 5000) -> None:
-    """Append realistic events until the log holds `target` (bulk, still hash-chained)."""
-    actor = Actor(uuid.uuid4(), "bench", uuid.uuid4(), "MX-GN", None, frozenset({Role.SCREENER}))
+def fill(ctx: RegistryContext, target: int, batch: int = 10_000) -> None:
+    """Append realistic, correctly chained events until the log holds `target` (bulk insert).
+
+    Rows are built as `AuditWriter.append` builds them (same canonical document and hashes),
+    without ORM objects, so that a million events take minutes, not an hour.
+    """
+    user, agency = uuid.uuid4(), "MX-GN"
     start = time.perf_counter()
-    with ctx.session_factory() as session:
-        writer = AuditWriter(session, utcnow)
-        head = writer._load_head()[0]
-        added = 0
-        while head + added < target:
+    with ctx.engine.connect() as conn:
+        row = conn.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        last = row.first()
+        seq, prev = (int(last[0]), bytes(last[1])) if last else (0, bytes(32))
+        first = seq
+        while seq < target:
             rows = []
-            for i in range(min(batch, target - head - added)):
-                k = head + added + i
-                e = writer.append(actor, ACTIONS[k % len(ACTIONS)], object_type="official",
-                                  object_id=uuid.uuid4(), purpose="HIRING" if k % 3 else None,
-                                  details={"fingerprint": uuid.uuid4().hex[:16], "hits": k % 4},
-                                  add=False)
-                rows.append({c.key: getattr(e, c.key) for c in AuditEvent.__table__.columns})
-            session.execute(insert(AuditEvent), rows)
-            session.commit()
-            added += len(rows)
-            print(f"\r  filling: {head + added:,}/{target:,}", end="", file=sys.stderr)
-    print(f"\r  filled {added:,} events in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            for _ in range(min(batch, target - seq)):
+                seq += 1
+                details = {"fingerprint": uuid.uuid4().hex[:16], "hits": seq % 4}
+                event_row = {
+                    "seq": seq, "id": new_id(), "occurred_at": utcnow(), "actor_user_id": user,
+                    "actor_agency": agency, "actor_country": "MX",
+                    "action": ACTIONS[seq % len(ACTIONS)], "object_type": "official",
+                    "object_id": str(uuid.uuid4()), "outcome": "success",
+                    "purpose": "HIRING" if seq % 3 else None,
+                    "details": canonical_json(details), "prev_hash": prev,
+                }
+                prev = chain_hash(prev, jcs(_document(event_row, details)))
+                event_row["hash"] = prev
+                rows.append(event_row)
+            conn.execute(insert(AuditEvent), rows)
+            conn.commit()
+            print(f"\r  filling: {seq:,}/{target:,}", end="", file=sys.stderr)
+    print(f"\r  filled {seq - first:,} events in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)
 
 
 def bench_verify(ctx: RegistryContext, config: AuditSettings, auditor: Actor, size: int) -> None:
