@@ -56,12 +56,13 @@ def _register_pages(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.audit import bp as audit_bp
     from web.auth import bp as auth_bp
+    from web.lifecycle import bp as lifecycle_bp
     from web.officials import bp as officials_bp
     from web.taskforces import bp as taskforces_bp
     from web.work import bp as work_bp
 
     for blueprint in (auth_bp, work_bp, officials_bp, taskforces_bp, account_bp, admin_bp,
-                      audit_bp):
+                      lifecycle_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

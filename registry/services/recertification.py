@@ -153,10 +153,10 @@ def _policy_case(policy: Policy) -> str:
     return "CASE " + " ".join(branches) + f" ELSE {policy.months_for(ANY, ANY, False)} END"
 
 
+_COLUMNS = ("official_id", "agency_id", "country", "sector", "task_force", "standing",
+            "last_evaluation_id", "last_evaluated_on", "last_pass_on", "cap_until",
+            "validity_months", "due_on", "computed_at")
 _REBUILD = """
-INSERT INTO recert_schedule (official_id, agency_id, country, sector, task_force, standing,
-    last_evaluation_id, last_evaluated_on, last_pass_on, cap_until, validity_months, due_on,
-    computed_at)
 WITH cur AS (
     SELECT official_id, agency_id FROM (
         SELECT official_id, agency_id, ROW_NUMBER() OVER (
@@ -196,25 +196,24 @@ months AS (
 timed AS (
     SELECT b.*, CASE WHEN b.standing = 'pass' THEN {add_months} END AS policy_due
     FROM months b)
-SELECT official_id, agency_id, country, sector, {member_bool}, standing, evaluation_id,
-    evaluated_on, CASE WHEN standing = 'pass' THEN evaluated_on END,
-    CASE WHEN standing = 'pass' THEN valid_until END,
-    CASE WHEN standing = 'pass' THEN months END,
+SELECT official_id, agency_id, country, sector, {member_bool} AS task_force, standing,
+    evaluation_id AS last_evaluation_id, evaluated_on AS last_evaluated_on,
+    CASE WHEN standing = 'pass' THEN evaluated_on END AS last_pass_on,
+    CASE WHEN standing = 'pass' THEN valid_until END AS cap_until,
+    CASE WHEN standing = 'pass' THEN months END AS validity_months,
     CASE WHEN standing <> 'pass' THEN NULL
          WHEN valid_until IS NOT NULL AND valid_until < policy_due THEN valid_until
-         ELSE policy_due END,
-    :now
+         ELSE policy_due END AS due_on,
+    :now AS computed_at
 FROM timed
 """
 
 
 def rebuild_schedule(
-    session: Session, now: dt.datetime, official_ids: Iterable[uuid.UUID] | None = None, *,
-    members_only: bool = False,
+    session: Session, now: dt.datetime, official_ids: Iterable[uuid.UUID] | None = None,
 ) -> int:
-    """Recompute the schedule (all, some officials, or task-force members) in a few statements."""
+    """Recompute the schedule of some officials, or of all (writing only rows that changed)."""
     dialect = session.get_bind().dialect.name
-    policy = load_policy(session)
     params: dict[str, object] = {"now": now if dialect == "postgresql" else
                                  now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}
     filters = dict.fromkeys(("emp", "off", "mem", "ent", "eva"), "")
@@ -228,25 +227,41 @@ def rebuild_schedule(
         column = {"emp": "official_id", "off": "o.id", "mem": "m.official_id",
                   "ent": "official_id", "eva": "official_id"}
         filters = {k: f"AND {c} IN ({placeholders})" for k, c in column.items()}
-        session.execute(delete(RecertSchedule).where(RecertSchedule.official_id.in_(ids)))
-    elif members_only:
-        roster = "(SELECT official_id FROM task_force_memberships WHERE left_on IS NULL)"
-        column = {"emp": "official_id", "off": "o.id", "mem": "m.official_id",
-                  "ent": "official_id", "eva": "official_id"}
-        filters = {k: f"AND {c} IN {roster}" for k, c in column.items()}
-        session.execute(text(f"DELETE FROM recert_schedule WHERE official_id IN {roster}"))
-    else:
-        session.execute(delete(RecertSchedule))
-    sql = _REBUILD.format(
-        months=_policy_case(policy),
+    select_sql = _REBUILD.format(
+        months=_policy_case(load_policy(session)),
         true="true" if dialect == "postgresql" else "1",
         member_bool="member = 1" if dialect == "postgresql" else "member",
         add_months=_add_months_sql(dialect, "b.evaluated_on", "b.months"),
         **{f"{k}_filter": v for k, v in filters.items()},
     )
-    result = session.execute(text(sql), params)
+    columns = ", ".join(_COLUMNS)
+    if ids is not None:
+        session.execute(delete(RecertSchedule).where(RecertSchedule.official_id.in_(ids)))
+        result = session.execute(text(f"INSERT INTO recert_schedule ({columns}) {select_sql}"), params)
+        session.expire_all()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _rebuild_all(session, dialect, select_sql, params)
+
+
+def _rebuild_all(session: Session, dialect: str, select_sql: str, params: dict[str, object]) -> int:
+    """Compute into a temporary table, then delete, insert or update only what differs."""
+    pg = dialect == "postgresql"
+    columns = ", ".join(_COLUMNS)
+    differs = " OR ".join(
+        f"recert_schedule.{c} {'IS DISTINCT FROM' if pg else 'IS NOT'} excluded.{c}"
+        for c in _COLUMNS if c not in ("official_id", "computed_at"))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "official_id")
+    session.execute(text("DROP TABLE IF EXISTS recert_fresh"))
+    session.execute(text(f"CREATE TEMP TABLE recert_fresh AS {select_sql}"), params)
+    session.execute(text("CREATE INDEX ix_recert_fresh ON recert_fresh (official_id)"))
+    session.execute(text("DELETE FROM recert_schedule WHERE NOT EXISTS (SELECT 1 FROM recert_fresh f "
+                         "WHERE f.official_id = recert_schedule.official_id)"))
+    session.execute(text(f"INSERT INTO recert_schedule ({columns}) SELECT {columns} FROM recert_fresh "
+                         f"WHERE true ON CONFLICT (official_id) DO UPDATE SET {updates} WHERE {differs}"))
+    count = int(session.execute(text("SELECT count(*) FROM recert_fresh")).scalar() or 0)
+    session.execute(text("DROP TABLE recert_fresh"))
     session.expire_all()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
 
 
 def recompute_due_dates(session: Session, before: Policy | None = None) -> int:

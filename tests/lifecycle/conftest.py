@@ -30,8 +30,8 @@ class Clock:
     def set_date(self, day: dt.date) -> None:
         self.now = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
 
-    def advance(self, days: int) -> None:
-        self.now += dt.timedelta(days=days)
+    def advance(self, days: float = 0, **delta: float) -> None:
+        self.now += dt.timedelta(days=days, **delta)
 
 
 @dataclass

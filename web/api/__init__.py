@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from web.api import audit as _audit  # noqa: F401
 from web.api import confirmations as _confirmations  # noqa: F401
+from web.api import lifecycle as _lifecycle  # noqa: F401
 
 # Endpoint modules attach their routes to `api` when imported (one line per area).
 from web.api import screening as _screening  # noqa: F401
