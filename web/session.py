@@ -100,6 +100,7 @@ def load_session() -> Any:
     token = session.get(_TOKEN)
     info = auth.session_for_token(uow(), token) if token else None
     if token and info is None:
+        auth.end_stale_session(uow(), token)
         forget_session()
     if info is not None:
         moment = now()

@@ -398,6 +398,21 @@ def session_for_token(uow: UnitOfWork, token: str | None) -> SessionInfo | None:
         return _info(record, user)
 
 
+def end_stale_session(uow: UnitOfWork, token: str) -> None:
+    """Close (and audit) a session refused by `session_for_token`: too old, or its user
+    locked or disabled since. Nothing happens for an unknown or already ended token."""
+    with uow:
+        record = uow.session.scalar(
+            select(WebSession).where(
+                WebSession.token_hash == _token_hash(token), WebSession.ended_at.is_(None)
+            )
+        )
+        if record is None:
+            return
+        session_id = record.id
+    end_session(uow, session_id, reason="expired")
+
+
 def end_session(uow: UnitOfWork, session_id: uuid.UUID, reason: str = "logout") -> None:
     """Sign out (or expire) a session; its cookie stops working at once."""
     with uow:

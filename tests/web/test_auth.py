@@ -148,12 +148,14 @@ def test_idle_session_locks_and_password_plus_code_unlock_it(mx_client, mx_login
     assert _events(wctx, "auth.session_lock") and _events(wctx, "auth.reauth")
 
 
-def test_sessions_end_after_twelve_hours(mx_client, clock):
+def test_sessions_end_after_twelve_hours(mx_client, clock, wctx):
     for _ in range(26):
         clock.advance(minutes=29)
         mx_client.get("/dashboard")
     response = mx_client.get("/dashboard")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    ended = [json.loads(e.details) for e in _events(wctx, "auth.session_end")]
+    assert ended and ended[-1]["reason"] == "expired"
 
 
 def test_logout_ends_the_session_server_side(app, mx_login, clock, wctx):
