@@ -18,7 +18,6 @@ import random
 import sqlite3
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,9 +29,16 @@ from registry.services.setup import initialise
 
 TODAY = dt.date(2026, 12, 1)
 STAMP = "2026-12-01 09:00:00.000000"
-AGENCIES = [("MX-GN", "MX", "police"), ("MX-FGR", "MX", "prosecution"), ("MX-SEDENA", "MX", "military"),
-            ("MX-CNI", "MX", "intelligence"), ("MX-SSP-JAL", "MX", "police"), ("US-DEA", "US", "police"),
-            ("US-FBI", "US", "police"), ("US-CBP", "US", "customs")]
+AGENCIES = [
+    ("MX-GN", "MX", "police"),
+    ("MX-FGR", "MX", "prosecution"),
+    ("MX-SEDENA", "MX", "military"),
+    ("MX-CNI", "MX", "intelligence"),
+    ("MX-SSP-JAL", "MX", "police"),
+    ("US-DEA", "US", "police"),
+    ("US-FBI", "US", "police"),
+    ("US-CBP", "US", "customs"),
+]
 
 
 def _ids(prefix: int, n: int) -> list[str]:
@@ -43,7 +49,9 @@ def _day(rng: random.Random, back: int) -> str:
     return (TODAY - dt.timedelta(days=rng.randrange(back))).isoformat()
 
 
-def _batches(rows: Iterator[tuple[object, ...]], size: int = 50_000) -> Iterator[list[tuple[object, ...]]]:
+def _batches(
+    rows: Iterator[tuple[object, ...]], size: int = 50_000
+) -> Iterator[list[tuple[object, ...]]]:
     batch: list[tuple[object, ...]] = []
     for row in rows:
         batch.append(row)
@@ -61,23 +69,46 @@ def load(path: Path, officials: int, task_forces: int, members: int, seed: int) 
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA foreign_keys=OFF")
     agency_ids = _ids(0xA, len(AGENCIES))
-    db.executemany("INSERT INTO agencies (id, code, name, country, sector, level, active, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, 'federal', 1, ?)",
-                   [(i, code, code, country, sector, STAMP)
-                    for i, (code, country, sector) in zip(agency_ids, AGENCIES, strict=True)])
+    db.executemany(
+        "INSERT INTO agencies (id, code, name, country, sector, level, active, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 'federal', 1, ?)",
+        [
+            (i, code, code, country, sector, STAMP)
+            for i, (code, country, sector) in zip(agency_ids, AGENCIES, strict=True)
+        ],
+    )
     key_id = _ids(0xD, 1)[0]
-    db.execute("INSERT INTO data_keys (id, kek_id, wrapped, created_at) VALUES (?, 'bench', x'00', ?)",
-               (key_id, STAMP))
+    db.execute(
+        "INSERT INTO data_keys (id, kek_id, wrapped, created_at) VALUES (?, 'bench', x'00', ?)",
+        (key_id, STAMP),
+    )
     official_ids = _ids(0x0F, officials)
     homes = [rng.randrange(len(AGENCIES)) for _ in range(officials)]
-    for batch in _batches((o, AGENCIES[h][1], agency_ids[h], key_id, b"\x00", STAMP, STAMP)
-                          for o, h in zip(official_ids, homes, strict=True)):
-        db.executemany("INSERT INTO officials (id, country, owner_agency_id, data_key_id, given_names_ct, "
-                       "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)", batch)
-    for batch in _batches((f"{0xE:016x}{i:016x}", o, agency_ids[h], rng.choice((0, 0, 0, 2, 5, 8)),
-                           _day(rng, 9000), STAMP) for i, (o, h) in enumerate(zip(official_ids, homes, strict=True))):
-        db.executemany("INSERT INTO employments (id, official_id, agency_id, position, seniority, "
-                       "started_on, created_at) VALUES (?, ?, ?, 'agent', ?, ?, ?)", batch)
+    for batch in _batches(
+        (o, AGENCIES[h][1], agency_ids[h], key_id, b"\x00", STAMP, STAMP)
+        for o, h in zip(official_ids, homes, strict=True)
+    ):
+        db.executemany(
+            "INSERT INTO officials (id, country, owner_agency_id, data_key_id, given_names_ct, "
+            "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+            batch,
+        )
+    for batch in _batches(
+        (
+            f"{0xE:016x}{i:016x}",
+            o,
+            agency_ids[h],
+            rng.choice((0, 0, 0, 2, 5, 8)),
+            _day(rng, 9000),
+            STAMP,
+        )
+        for i, (o, h) in enumerate(zip(official_ids, homes, strict=True))
+    ):
+        db.executemany(
+            "INSERT INTO employments (id, official_id, agency_id, position, seniority, "
+            "started_on, created_at) VALUES (?, ?, ?, 'agent', ?, ?, ?)",
+            batch,
+        )
     components = json.dumps({"polygraph": "pass"})
     pool = rng.sample(official_ids, min(officials, task_forces * members))
     on_task_force = set(pool)
@@ -92,41 +123,73 @@ def load(path: Path, officials: int, task_forces: int, members: int, seed: int) 
             elif roll < 0.01:
                 continue  # never vetted (newly hired)
             else:  # passes spread over the 3-year cycle; a few overdue, a few failed
-                outcomes = ["pass"] if roll < 0.90 else (["pass", "fail"] if roll < 0.91 else ["pass", "pass"])
+                outcomes = (
+                    ["pass"]
+                    if roll < 0.90
+                    else (["pass", "fail"] if roll < 0.91 else ["pass", "pass"])
+                )
                 back = 1130
             for k, outcome in enumerate(outcomes):
                 n += 1
-                yield (f"{0xEE:016x}{n:016x}", o, agency_ids[h], components, outcome,
-                       _day(rng, back - 560 * k if back > 560 else back), key_id, STAMP)
+                yield (
+                    f"{0xEE:016x}{n:016x}",
+                    o,
+                    agency_ids[h],
+                    components,
+                    outcome,
+                    _day(rng, back - 560 * k if back > 560 else back),
+                    key_id,
+                    STAMP,
+                )
+
     for batch in _batches(evaluations()):
-        db.executemany("INSERT INTO evaluations (id, official_id, evaluating_agency_id, type, components, "
-                       "outcome, evaluated_on, data_key_id, recorded_at, version) "
-                       "VALUES (?, ?, ?, 'recertification', ?, ?, ?, ?, ?, 1)", batch)
+        db.executemany(
+            "INSERT INTO evaluations (id, official_id, evaluating_agency_id, type, components, "
+            "outcome, evaluated_on, data_key_id, recorded_at, version) "
+            "VALUES (?, ?, ?, 'recertification', ?, ?, ?, ?, ?, 1)",
+            batch,
+        )
     listed = [o for o in rng.sample(official_ids, officials // 100) if o not in on_task_force]
-    db.executemany("INSERT INTO registry_entries (id, official_id, originating_agency_id, reason, case_ref, "
-                   "legal_basis, effective_date, status, handling_code, source_reliability, "
-                   "information_reliability, retain_until, legal_hold, data_key_id, created_at, updated_at, "
-                   "version) VALUES (?, ?, ?, 'failed_vetting', ?, 'bench', '2026-01-01', 'active', 'H0', "
-                   "'A', '1', '2036-01-01', 0, ?, ?, ?, 1)",
-                   [(f"{0xB:016x}{i:016x}", o, agency_ids[0], f"B-{i}", key_id, STAMP, STAMP)
-                    for i, o in enumerate(listed)])
+    db.executemany(
+        "INSERT INTO registry_entries (id, official_id, originating_agency_id, reason, case_ref, "
+        "legal_basis, effective_date, status, handling_code, source_reliability, "
+        "information_reliability, retain_until, legal_hold, data_key_id, created_at, updated_at, "
+        "version) VALUES (?, ?, ?, 'failed_vetting', ?, 'bench', '2026-01-01', 'active', 'H0', "
+        "'A', '1', '2036-01-01', 0, ?, ?, ?, 1)",
+        [
+            (f"{0xB:016x}{i:016x}", o, agency_ids[0], f"B-{i}", key_id, STAMP, STAMP)
+            for i, o in enumerate(listed)
+        ],
+    )
     tf_ids = _ids(0x7F, task_forces)
-    db.executemany("INSERT INTO task_forces (id, code, name, host_country, lead_agency_id, joint, status, "
-                   "funding_suspended, created_at, version) VALUES (?, ?, ?, 'MX', ?, 1, 'active', 0, ?, 1)",
-                   [(t, f"TF-{i:05d}", f"Task force {i}", agency_ids[0], STAMP) for i, t in enumerate(tf_ids)])
-    db.executemany("INSERT INTO task_force_memberships (id, task_force_id, official_id, role, senior, "
-                   "joined_on) VALUES (?, ?, ?, 'member', ?, '2025-06-01')",
-                   [(f"{0x33:016x}{i:016x}", tf_ids[i // members], o, int(i % members == 0))
-                    for i, o in enumerate(pool)])
+    db.executemany(
+        "INSERT INTO task_forces (id, code, name, host_country, lead_agency_id, joint, status, "
+        "funding_suspended, created_at, version) VALUES (?, ?, ?, 'MX', ?, 1, 'active', 0, ?, 1)",
+        [(t, f"TF-{i:05d}", f"Task force {i}", agency_ids[0], STAMP) for i, t in enumerate(tf_ids)],
+    )
+    db.executemany(
+        "INSERT INTO task_force_memberships (id, task_force_id, official_id, role, senior, "
+        "joined_on) VALUES (?, ?, ?, 'member', ?, '2025-06-01')",
+        [
+            (f"{0x33:016x}{i:016x}", tf_ids[i // members], o, int(i % members == 0))
+            for i, o in enumerate(pool)
+        ],
+    )
     db.commit()
     # The first schedule, written with the service's own set-based SQL but without
     # foreign-key checks (a bulk load); later runs go through the service.
     columns = ", ".join(recertification._COLUMNS)
     select_sql = recertification._REBUILD.format(
-        months=recertification._policy_case(recertification.Policy([])), true="1",
-        member_bool="member", add_months=recertification._add_months_sql("sqlite", "b.evaluated_on",
-                                                                          "b.months"),
-        emp_filter="", off_filter="", mem_filter="", ent_filter="", eva_filter="")
+        months=recertification._policy_case(recertification.Policy([])),
+        true="1",
+        member_bool="member",
+        add_months=recertification._add_months_sql("sqlite", "b.evaluated_on", "b.months"),
+        emp_filter="",
+        off_filter="",
+        mem_filter="",
+        ent_filter="",
+        eva_filter="",
+    )
     db.execute(f"INSERT INTO recert_schedule ({columns}) {select_sql}", {"now": STAMP})
     db.commit()
     db.close()
@@ -141,38 +204,71 @@ def timed(label: str, func):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--officials", type=int, default=100_000)
     parser.add_argument("--task-forces", type=int, default=500)
     parser.add_argument("--members", type=int, default=20, help="Members per task force.")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--dir", type=Path, help="Keep the database here (default: a temporary folder).")
+    parser.add_argument(
+        "--dir", type=Path, help="Keep the database here (default: a temporary folder)."
+    )
     args = parser.parse_args()
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="vetreg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "bench.sqlite3"
     path.unlink(missing_ok=True)
-    settings = Settings(instance_dir=workdir, database_url=f"sqlite:///{path}", key_file=workdir / "bench.keys")
+    settings = Settings(
+        instance_dir=workdir, database_url=f"sqlite:///{path}", key_file=workdir / "bench.keys"
+    )
     initialise(settings)
-    print(f"{args.officials:,} officials, {args.task_forces:,} task forces x {args.members} members "
-          f"(SQLite at {path})")
-    timed("bulk load + first schedule (not timed target)", lambda: load(
-        path, args.officials, args.task_forces, args.members, args.seed) or "loaded")
+    print(
+        f"{args.officials:,} officials, {args.task_forces:,} task forces x {args.members} members "
+        f"(SQLite at {path})"
+    )
+    timed(
+        "bulk load + first schedule (not timed target)",
+        lambda: load(path, args.officials, args.task_forces, args.members, args.seed) or "loaded",
+    )
     clock = lambda: dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC)  # noqa: E731
     ctx = RegistryContext.open(settings, clock=clock)
     try:
         operator = Actor.system_operator("bench")
-        officer = Actor(None, "bench.officer", None, "MX-GN", None, frozenset({Role.VETTING_OFFICER}),
-                        system=True)
-        timed("schedule: full rebuild (recheck every date)", lambda: recertification.rebuild(ctx.uow(), operator))
-        timed("policy change: recompute every due date", lambda: recertification.set_policy(
-            ctx.uow(), operator, country="MX", sector=None, task_force=False, months=30))
-        timed("due list: due within 30 days or overdue", lambda: len(list(recertification.iter_due(
-            ctx.uow(), officer, within="30d"))))
-        timed("due list: first page of 50 (web)", lambda: recertification.due_list(
-            ctx.uow(), officer, within="30d", limit=50)[1])
-        timed("compliance: check every task force", lambda: compliance.check_all(ctx.uow(), operator))
-        timed("compliance: check again (steady state)", lambda: compliance.check_all(ctx.uow(), operator))
+        officer = Actor(
+            None,
+            "bench.officer",
+            None,
+            "MX-GN",
+            None,
+            frozenset({Role.VETTING_OFFICER}),
+            system=True,
+        )
+        timed(
+            "schedule: full rebuild (recheck every date)",
+            lambda: recertification.rebuild(ctx.uow(), operator),
+        )
+        timed(
+            "policy change: recompute every due date",
+            lambda: recertification.set_policy(
+                ctx.uow(), operator, country="MX", sector=None, task_force=False, months=30
+            ),
+        )
+        timed(
+            "due list: due within 30 days or overdue",
+            lambda: len(list(recertification.iter_due(ctx.uow(), officer, within="30d"))),
+        )
+        timed(
+            "due list: first page of 50 (web)",
+            lambda: recertification.due_list(ctx.uow(), officer, within="30d", limit=50)[1],
+        )
+        timed(
+            "compliance: check every task force", lambda: compliance.check_all(ctx.uow(), operator)
+        )
+        timed(
+            "compliance: check again (steady state)",
+            lambda: compliance.check_all(ctx.uow(), operator),
+        )
     finally:
         ctx.close()
 

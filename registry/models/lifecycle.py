@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -181,7 +182,7 @@ class OverrideRequest(Base):
     """A request to override a suspension, or to waive one member's vetting, for a while."""
 
     __tablename__ = "override_requests"
-    ENCRYPTED = ("reason",)
+    ENCRYPTED: ClassVar[tuple[str, ...]] = ("reason",)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     task_force_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("task_forces.id"), index=True)

@@ -56,8 +56,9 @@ def get_setting(uow: UnitOfWork, key: str, default: str) -> str:
 def put_setting(uow: UnitOfWork, actor: Actor, key: str, value: str) -> None:
     row = uow.session.get(LifecycleSetting, key)
     if row is None:
-        uow.session.add(LifecycleSetting(key=key, value=value, updated_at=uow.clock(),
-                                         updated_by=actor.user_id))
+        uow.session.add(
+            LifecycleSetting(key=key, value=value, updated_at=uow.clock(), updated_by=actor.user_id)
+        )
     else:
         row.value, row.updated_at, row.updated_by = value, uow.clock(), actor.user_id
 
@@ -76,17 +77,28 @@ def set_grace_days(uow: UnitOfWork, actor: Actor, days: int) -> None:
             problems.check()
         before = grace_days(uow)
         put_setting(uow, actor, GRACE_KEY, str(days))
-        uow.audit.append(actor, "taskforce.grace_set", object_type="setting", object_id=GRACE_KEY,
-                         details={"before": before, "days": days})
+        uow.audit.append(
+            actor,
+            "taskforce.grace_set",
+            object_type="setting",
+            object_id=GRACE_KEY,
+            details={"before": before, "days": days},
+        )
         uow.commit()
 
 
 def _member_rows(uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None):  # type: ignore[no-untyped-def]
-    listed = exists().where(RegistryEntry.official_id == Membership.official_id,
-                            RegistryEntry.status.in_(IN_FORCE))
+    listed = exists().where(
+        RegistryEntry.official_id == Membership.official_id, RegistryEntry.status.in_(IN_FORCE)
+    )
     query = (
-        select(Membership.task_force_id, Membership.official_id, RecertSchedule.standing,
-               RecertSchedule.due_on, listed.label("listed"))
+        select(
+            Membership.task_force_id,
+            Membership.official_id,
+            RecertSchedule.standing,
+            RecertSchedule.due_on,
+            listed.label("listed"),
+        )
         .join(TaskForce, TaskForce.id == Membership.task_force_id)
         .outerjoin(RecertSchedule, RecertSchedule.official_id == Membership.official_id)
         .where(Membership.left_on.is_(None), TaskForce.status != TaskForceStatus.DISBANDED)
@@ -96,8 +108,9 @@ def _member_rows(uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None):  
     return uow.session.execute(query)
 
 
-def member_rule(standing: str | None, due_on: dt.date | None, listed: bool, today: dt.date,
-                grace: int) -> str | None:
+def member_rule(
+    standing: str | None, due_on: dt.date | None, listed: bool, today: dt.date, grace: int
+) -> str | None:
     """The rule a member breaks today, if any (the most serious first)."""
     if listed or standing == "listed":
         return "listed"
@@ -113,7 +126,8 @@ def member_rule(standing: str | None, due_on: dt.date | None, listed: bool, toda
 
 
 def violations(
-    uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None = None,
+    uow: UnitOfWork,
+    task_force_ids: Iterable[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[Violation]]:
     """Rule breaches by task force, before overrides (the schedule must be fresh)."""
     today, grace = uow.today(), grace_days(uow)
@@ -136,7 +150,8 @@ class Cover:
 def active_cover(uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None = None) -> Cover:
     now = uow.clock()
     query = select(OverrideRequest.task_force_id, OverrideRequest.official_id).where(
-        OverrideRequest.status == "approved", OverrideRequest.ends_at > now)
+        OverrideRequest.status == "approved", OverrideRequest.ends_at > now
+    )
     if task_force_ids is not None:
         query = query.where(OverrideRequest.task_force_id.in_(list(task_force_ids)))
     whole, members = set(), set()
@@ -156,7 +171,9 @@ class ComplianceChange:
 
 
 def reassess(
-    uow: UnitOfWork, actor: Actor | None, task_force_ids: Iterable[uuid.UUID] | None = None,
+    uow: UnitOfWork,
+    actor: Actor | None,
+    task_force_ids: Iterable[uuid.UUID] | None = None,
 ) -> list[ComplianceChange]:
     """Suspend or lift task forces to match their rosters, inside the caller's transaction."""
     ids = None if task_force_ids is None else list(set(task_force_ids))
@@ -166,13 +183,22 @@ def reassess(
     query = select(TaskForce).where(TaskForce.status != TaskForceStatus.DISBANDED)
     if ids is not None:
         query = query.where(TaskForce.id.in_(ids))
-    open_by_tf = {s.task_force_id: s for s in uow.session.scalars(
-        select(Suspension).where(Suspension.lifted_at.is_(None),
-                                 *([Suspension.task_force_id.in_(ids)] if ids is not None else [])))}
+    open_by_tf = {
+        s.task_force_id: s
+        for s in uow.session.scalars(
+            select(Suspension).where(
+                Suspension.lifted_at.is_(None),
+                *([Suspension.task_force_id.in_(ids)] if ids is not None else []),
+            )
+        )
+    }
     changes = []
     for task_force in uow.session.scalars(query):
-        breaches = [(o, r) for o, r in found.get(task_force.id, [])
-                    if (task_force.id, o) not in cover.members]
+        breaches = [
+            (o, r)
+            for o, r in found.get(task_force.id, [])
+            if (task_force.id, o) not in cover.members
+        ]
         overridden = task_force.id in cover.task_forces
         current = open_by_tf.get(task_force.id)
         if breaches and not overridden:
@@ -186,16 +212,25 @@ def reassess(
     return changes
 
 
-def _suspend(uow: UnitOfWork, actor: Actor | None, task_force: TaskForce,
-             current: Suspension | None, breaches: list[Violation]) -> ComplianceChange | None:
+def _suspend(
+    uow: UnitOfWork,
+    actor: Actor | None,
+    task_force: TaskForce,
+    current: Suspension | None,
+    breaches: list[Violation],
+) -> ComplianceChange | None:
     now = uow.clock()
     if current is None:
         current = Suspension(id=new_id(), task_force_id=task_force.id, started_at=now)
         uow.session.add(current)
         known: dict[Violation, SuspensionReason] = {}
     else:
-        known = {(r.official_id, r.rule): r for r in uow.session.scalars(
-            select(SuspensionReason).where(SuspensionReason.suspension_id == current.id))}
+        known = {
+            (r.official_id, r.rule): r
+            for r in uow.session.scalars(
+                select(SuspensionReason).where(SuspensionReason.suspension_id == current.id)
+            )
+        }
     holding = set(breaches)
     for key, reason in known.items():
         if key not in holding and reason.resolved_at is None:
@@ -204,29 +239,55 @@ def _suspend(uow: UnitOfWork, actor: Actor | None, task_force: TaskForce,
             reason.resolved_at = None
     new = [b for b in breaches if b not in known]
     for official_id, rule in new:
-        uow.session.add(SuspensionReason(suspension_id=current.id, official_id=official_id,
-                                         rule=rule, noted_at=now))
-    was_active = task_force.status is not TaskForceStatus.SUSPENDED or not task_force.funding_suspended
+        uow.session.add(
+            SuspensionReason(
+                suspension_id=current.id, official_id=official_id, rule=rule, noted_at=now
+            )
+        )
+    was_active = (
+        task_force.status is not TaskForceStatus.SUSPENDED or not task_force.funding_suspended
+    )
     if not new and not was_active:
         return None
     task_force.status, task_force.funding_suspended = TaskForceStatus.SUSPENDED, True
     task_force.version += 1
-    uow.audit.append(actor, "taskforce.suspend", object_type="taskforce", object_id=task_force.id,
-                     details={"suspension": str(current.id),
-                              "members": [str(o) for o, _ in new],
-                              "rules": [r for _, r in new], "funding_suspended": True})
+    uow.audit.append(
+        actor,
+        "taskforce.suspend",
+        object_type="taskforce",
+        object_id=task_force.id,
+        details={
+            "suspension": str(current.id),
+            "members": [str(o) for o, _ in new],
+            "rules": [r for _, r in new],
+            "funding_suspended": True,
+        },
+    )
     return ComplianceChange(task_force.id, True, tuple(new))
 
 
-def _lift(uow: UnitOfWork, actor: Actor | None, task_force: TaskForce,
-          current: Suspension | None, because: str) -> ComplianceChange:
+def _lift(
+    uow: UnitOfWork,
+    actor: Actor | None,
+    task_force: TaskForce,
+    current: Suspension | None,
+    because: str,
+) -> ComplianceChange:
     if current is not None:
         current.lifted_at, current.lifted_because = uow.clock(), because
     task_force.status, task_force.funding_suspended = TaskForceStatus.ACTIVE, False
     task_force.version += 1
-    uow.audit.append(actor, "taskforce.lift", object_type="taskforce", object_id=task_force.id,
-                     details={"suspension": str(current.id) if current else None, "because": because,
-                              "funding_suspended": False})
+    uow.audit.append(
+        actor,
+        "taskforce.lift",
+        object_type="taskforce",
+        object_id=task_force.id,
+        details={
+            "suspension": str(current.id) if current else None,
+            "because": because,
+            "funding_suspended": False,
+        },
+    )
     return ComplianceChange(task_force.id, False, ())
 
 
@@ -238,8 +299,13 @@ def job_permission(actor: Actor) -> Permission:
 
 
 def current_task_forces(uow: UnitOfWork, official_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(uow.session.scalars(select(Membership.task_force_id).where(
-        Membership.official_id == official_id, Membership.left_on.is_(None))))
+    return list(
+        uow.session.scalars(
+            select(Membership.task_force_id).where(
+                Membership.official_id == official_id, Membership.left_on.is_(None)
+            )
+        )
+    )
 
 
 def after_evaluation(uow: UnitOfWork, actor: Actor, official_id: uuid.UUID) -> None:
@@ -250,17 +316,25 @@ def after_evaluation(uow: UnitOfWork, actor: Actor, official_id: uuid.UUID) -> N
         reassess(uow, actor, task_forces)
 
 
-def assignment_breach(uow: UnitOfWork, task_force_id: uuid.UUID, official_id: uuid.UUID) -> str | None:
-    """The rule an official would break on this roster (after a flushed membership), unless waived."""
+def assignment_breach(
+    uow: UnitOfWork, task_force_id: uuid.UUID, official_id: uuid.UUID
+) -> str | None:
+    """The rule an official would break on this roster (membership flushed), unless waived."""
     recertification.refresh_officials(uow, [official_id])
     cover = active_cover(uow, [task_force_id])
     if (task_force_id, official_id) in cover.members:
         return None
-    listed = uow.session.scalar(select(exists().where(and_(
-        RegistryEntry.official_id == official_id, RegistryEntry.status.in_(IN_FORCE)))))
+    listed = uow.session.scalar(
+        select(
+            exists().where(
+                and_(RegistryEntry.official_id == official_id, RegistryEntry.status.in_(IN_FORCE))
+            )
+        )
+    )
     row = uow.session.get(RecertSchedule, official_id)
-    return member_rule(row.standing if row else None, row.due_on if row else None, bool(listed),
-                       uow.today(), 0)
+    return member_rule(
+        row.standing if row else None, row.due_on if row else None, bool(listed), uow.today(), 0
+    )
 
 
 def check_all(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
@@ -274,10 +348,12 @@ def check_all(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
         # read directly, so only the passage of time is new here.
         changes = reassess(uow, actor)
         suspended = sum(1 for c in changes if c.suspended)
-        summary = {"suspended": suspended, "lifted": len(changes) - suspended,
-                   "overrides_expired": expired,
-                   "task_forces": int(uow.session.scalar(select(func.count(TaskForce.id))) or 0)}
+        summary = {
+            "suspended": suspended,
+            "lifted": len(changes) - suspended,
+            "overrides_expired": expired,
+            "task_forces": int(uow.session.scalar(select(func.count(TaskForce.id))) or 0),
+        }
         uow.audit.append(actor, "taskforce.check", object_type="taskforce", details=summary)
         uow.commit()
         return summary
-

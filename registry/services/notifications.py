@@ -52,16 +52,22 @@ class SmtpConfig:
         if not host:
             return None
         starttls = env.get("VETREG_SMTP_STARTTLS", "true").strip().lower() in ("1", "true", "yes")
-        return cls(host=host, port=int(env.get("VETREG_SMTP_PORT", "587" if starttls else "25")),
-                   user=env.get("VETREG_SMTP_USER") or None,
-                   password=env.get("VETREG_SMTP_PASSWORD") or None,
-                   sender=env.get("VETREG_SMTP_FROM", "vetreg@localhost"), starttls=starttls)
+        return cls(
+            host=host,
+            port=int(env.get("VETREG_SMTP_PORT", "587" if starttls else "25")),
+            user=env.get("VETREG_SMTP_USER") or None,
+            password=env.get("VETREG_SMTP_PASSWORD") or None,
+            sender=env.get("VETREG_SMTP_FROM", "vetreg@localhost"),
+            starttls=starttls,
+        )
 
 
 def set_mailbox(uow: UnitOfWork, actor: Actor, agency_code: str, address: str) -> None:
     """Where an agency's reminders go (its vetting unit's shared address)."""
     with uow:
-        uow.require(actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="reminders.mailbox_set")
+        uow.require(
+            actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="reminders.mailbox_set"
+        )
         agency = require_agency(uow, agency_code)
         problems = Problems()
         clean = (address or "").strip()
@@ -70,8 +76,14 @@ def set_mailbox(uow: UnitOfWork, actor: Actor, agency_code: str, address: str) -
         problems.check()
         row = uow.session.get(AgencyMailbox, agency.id)
         if row is None:
-            uow.session.add(AgencyMailbox(agency_id=agency.id, address=clean, updated_at=uow.clock(),
-                                          updated_by=actor.user_id))
+            uow.session.add(
+                AgencyMailbox(
+                    agency_id=agency.id,
+                    address=clean,
+                    updated_at=uow.clock(),
+                    updated_by=actor.user_id,
+                )
+            )
         else:
             row.address, row.updated_at, row.updated_by = clean, uow.clock(), actor.user_id
         uow.audit.append(actor, "reminders.mailbox_set", object_type="agency", object_id=agency.id)
@@ -87,26 +99,49 @@ def queue_reminders(uow: UnitOfWork, actor: Actor, *, rebuild: bool = True) -> i
             recertification.rebuild_schedule(uow.session, uow.clock())
         horizon = today + dt.timedelta(days=max(recertification.REMINDER_DAYS))
         due = uow.session.execute(
-            select(RecertSchedule.official_id, RecertSchedule.agency_id, RecertSchedule.due_on)
-            .where(RecertSchedule.standing == "pass", RecertSchedule.due_on <= horizon))
+            select(
+                RecertSchedule.official_id, RecertSchedule.agency_id, RecertSchedule.due_on
+            ).where(RecertSchedule.standing == "pass", RecertSchedule.due_on <= horizon)
+        )
         wanted: dict[tuple[uuid.UUID, dt.date, str], uuid.UUID] = {}
         for official_id, agency_id, due_on in due:
+            if due_on is None:
+                continue
             stage = recertification.reminder_stage(due_on, today)
             if stage:
                 wanted[(official_id, due_on, stage)] = agency_id
         known = set()
         if wanted:
-            known = {tuple(r) for r in uow.session.execute(
-                select(Notification.official_id, Notification.due_on, Notification.stage)
-                .where(Notification.due_on <= horizon))}
+            known = {
+                tuple(r)
+                for r in uow.session.execute(
+                    select(Notification.official_id, Notification.due_on, Notification.stage).where(
+                        Notification.due_on <= horizon
+                    )
+                )
+            }
         new = [key for key in wanted if key not in known]
         now = uow.clock()
         uow.session.add_all(
-            Notification(id=new_id(), kind=KIND, official_id=o, agency_id=wanted[(o, d, s)], due_on=d,
-                         stage=s, status="pending", attempts=0, created_at=now)
-            for o, d, s in new)
-        uow.audit.append(actor, "reminders.queue", object_type="notification",
-                         details={"queued": len(new), "date": today.isoformat()})
+            Notification(
+                id=new_id(),
+                kind=KIND,
+                official_id=o,
+                agency_id=wanted[(o, d, s)],
+                due_on=d,
+                stage=s,
+                status="pending",
+                attempts=0,
+                created_at=now,
+            )
+            for o, d, s in new
+        )
+        uow.audit.append(
+            actor,
+            "reminders.queue",
+            object_type="notification",
+            details={"queued": len(new), "date": today.isoformat()},
+        )
         uow.commit()
         return len(new)
 
@@ -119,11 +154,16 @@ class SendReport:
     configured: bool
 
 
-def _message(config: SmtpConfig, address: str, agency: str, rows: list[Notification]) -> EmailMessage:
+def _message(
+    config: SmtpConfig, address: str, agency: str, rows: list[Notification]
+) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"] = config.sender, address
     message["Subject"] = f"[vetreg] {len(rows)} recertification reminder(s) for {agency}"
-    lines = [f"Recertification reminders for {agency} (official ids; open them in the registry):", ""]
+    lines = [
+        f"Recertification reminders for {agency} (official ids; open them in the registry):",
+        "",
+    ]
     for row in sorted(rows, key=lambda r: (r.due_on, str(r.official_id))):
         when = "OVERDUE since" if row.stage == "overdue" else f"{row.stage} days: due"
         lines.append(f"- {row.official_id}  {when} {row.due_on.isoformat()}")
@@ -135,8 +175,13 @@ def send_pending(uow: UnitOfWork, actor: Actor, config: SmtpConfig | None) -> Se
     """Mail pending reminders, one message per agency; nothing is sent without configuration."""
     with uow:
         uow.require(actor, job_permission(actor), NO_TARGET, action="reminders.send")
-        pending = list(uow.session.scalars(select(Notification).where(
-            Notification.status == "pending", Notification.attempts < MAX_ATTEMPTS)))
+        pending = list(
+            uow.session.scalars(
+                select(Notification).where(
+                    Notification.status == "pending", Notification.attempts < MAX_ATTEMPTS
+                )
+            )
+        )
         if config is None or not pending:
             return SendReport(0, 0, len(pending), config is not None)
         by_agency: dict[uuid.UUID, list[Notification]] = defaultdict(list)
@@ -163,8 +208,12 @@ def send_pending(uow: UnitOfWork, actor: Actor, config: SmtpConfig | None) -> Se
                 for row in rows:
                     row.status, row.sent_at, row.attempts = "sent", uow.clock(), row.attempts + 1
                 sent += len(rows)
-        uow.audit.append(actor, "reminders.send", object_type="notification",
-                         details={"sent": sent, "failed": failed, "waiting": waiting})
+        uow.audit.append(
+            actor,
+            "reminders.send",
+            object_type="notification",
+            details={"sent": sent, "failed": failed, "waiting": waiting},
+        )
         uow.commit()
         return SendReport(sent, failed, waiting, True)
 

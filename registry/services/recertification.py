@@ -55,8 +55,9 @@ class Policy:
     def __init__(self, rules: Iterable[PolicyRule]) -> None:
         self.rules = {(r.country, r.sector, r.task_force): r for r in rules}
         for task_force, months in ((False, DEFAULT_MONTHS), (True, TASK_FORCE_MONTHS)):
-            self.rules.setdefault((ANY, ANY, task_force),
-                                  PolicyRule(ANY, ANY, task_force, months, built_in=True))
+            self.rules.setdefault(
+                (ANY, ANY, task_force), PolicyRule(ANY, ANY, task_force, months, built_in=True)
+            )
 
     def rule_for(self, country: str, sector: str, task_force: bool) -> PolicyRule:
         memberships = (True, False) if task_force else (False,)
@@ -71,8 +72,10 @@ class Policy:
         return self.rule_for(country, sector, task_force).months
 
     def sorted_rules(self) -> list[PolicyRule]:
-        return sorted(self.rules.values(),
-                      key=lambda r: (r.task_force, r.country != ANY, r.sector != ANY, r.country, r.sector))
+        return sorted(
+            self.rules.values(),
+            key=lambda r: (r.task_force, r.country != ANY, r.sector != ANY, r.country, r.sector),
+        )
 
 
 def load_policy(session: Session) -> Policy:
@@ -83,14 +86,22 @@ def load_policy(session: Session) -> Policy:
 def list_policy(uow: UnitOfWork, actor: Actor) -> list[PolicyRule]:
     """The rules in force, built-in defaults included."""
     with uow:
-        permission = (Permission.RECERT_POLICY_MANAGE if can(actor, Permission.RECERT_POLICY_MANAGE)
-                      else Permission.SCHEDULE_READ)
+        permission = (
+            Permission.RECERT_POLICY_MANAGE
+            if can(actor, Permission.RECERT_POLICY_MANAGE)
+            else Permission.SCHEDULE_READ
+        )
         uow.require(actor, permission, NO_TARGET, action="recert.policy_list")
         return load_policy(uow.session).sorted_rules()
 
 
 def set_policy(
-    uow: UnitOfWork, actor: Actor, *, country: str | None, sector: str | None, task_force: bool,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    country: str | None,
+    sector: str | None,
+    task_force: bool,
     months: int | None,
 ) -> int:
     """Set (or, with `months=None`, remove) a rule; every due date is recomputed at once.
@@ -100,8 +111,12 @@ def set_policy(
     with uow:
         uow.require(actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="recert.policy_set")
         problems = Problems()
-        clean_country = ANY if country in (None, "", ANY) else problems.choice("country", country, Country)
-        clean_sector = ANY if sector in (None, "", ANY) else problems.choice("sector", sector, Sector)
+        clean_country = (
+            ANY if country in (None, "", ANY) else problems.choice("country", country, Country)
+        )
+        clean_sector = (
+            ANY if sector in (None, "", ANY) else problems.choice("sector", sector, Sector)
+        )
         if months is not None and not 1 <= months <= MAX_MONTHS:
             problems.add("months", f"must be between 1 and {MAX_MONTHS}")
         problems.check()
@@ -115,21 +130,33 @@ def set_policy(
                 problems.check()
             uow.session.delete(row)
         elif row is None:
-            uow.session.add(RecertPolicy(country=key[0], sector=key[1], task_force=task_force,
-                                         validity_months=months, updated_at=uow.clock(),
-                                         updated_by=actor.user_id))
+            uow.session.add(
+                RecertPolicy(
+                    country=key[0],
+                    sector=key[1],
+                    task_force=task_force,
+                    validity_months=months,
+                    updated_at=uow.clock(),
+                    updated_by=actor.user_id,
+                )
+            )
         else:
             row.validity_months, row.updated_at, row.updated_by = months, uow.clock(), actor.user_id
         uow.session.flush()
         count = recompute_due_dates(uow.session, previous)
-        uow.audit.append(actor, "recert.policy_set", object_type="recert_policy",
-                         object_id=f"{key[0]}/{key[1]}/{'taskforce' if task_force else 'all'}",
-                         details={"months_before": before, "months": months, "recomputed": count})
+        uow.audit.append(
+            actor,
+            "recert.policy_set",
+            object_type="recert_policy",
+            object_id=f"{key[0]}/{key[1]}/{'taskforce' if task_force else 'all'}",
+            details={"months_before": before, "months": months, "recomputed": count},
+        )
         uow.commit()
         return count
 
 
 # --- the schedule, set-based -------------------------------------------------------------
+
 
 def _add_months_sql(dialect: str, date_sql: str, months_sql: str) -> str:
     if dialect == "postgresql":
@@ -137,8 +164,10 @@ def _add_months_sql(dialect: str, date_sql: str, months_sql: str) -> str:
     # SQLite rolls 31 Jan + 1 month over into March; clamp to the month's last day instead:
     # the earlier of (same day in the target month) and (last day of the target month).
     first = f"date({date_sql}, 'start of month', '+' || {months_sql} || ' months')"
-    return (f"min(date({first}, '+' || (CAST(strftime('%d', {date_sql}) AS INTEGER) - 1) || ' days'), "
-            f"date({first}, '+1 months', '-1 day'))")
+    return (
+        f"min(date({first}, '+' || (CAST(strftime('%d', {date_sql}) AS INTEGER) - 1) || ' days'), "
+        f"date({first}, '+1 months', '-1 day'))"
+    )
 
 
 def _policy_case(policy: Policy) -> str:
@@ -148,14 +177,28 @@ def _policy_case(policy: Policy) -> str:
         for sector in Sector:
             for member in (0, 1):
                 months = policy.months_for(country.value, sector.value, bool(member))
-                branches.append(f"WHEN b.country = '{country.value}' AND b.sector = '{sector.value}' "
-                                f"AND b.member = {member} THEN {months}")
+                branches.append(
+                    f"WHEN b.country = '{country.value}' AND b.sector = '{sector.value}' "
+                    f"AND b.member = {member} THEN {months}"
+                )
     return "CASE " + " ".join(branches) + f" ELSE {policy.months_for(ANY, ANY, False)} END"
 
 
-_COLUMNS = ("official_id", "agency_id", "country", "sector", "task_force", "standing",
-            "last_evaluation_id", "last_evaluated_on", "last_pass_on", "cap_until",
-            "validity_months", "due_on", "computed_at")
+_COLUMNS = (
+    "official_id",
+    "agency_id",
+    "country",
+    "sector",
+    "task_force",
+    "standing",
+    "last_evaluation_id",
+    "last_evaluated_on",
+    "last_pass_on",
+    "cap_until",
+    "validity_months",
+    "due_on",
+    "computed_at",
+)
 _REBUILD = """
 WITH cur AS (
     SELECT official_id, agency_id FROM (
@@ -210,12 +253,17 @@ FROM timed
 
 
 def rebuild_schedule(
-    session: Session, now: dt.datetime, official_ids: Iterable[uuid.UUID] | None = None,
+    session: Session,
+    now: dt.datetime,
+    official_ids: Iterable[uuid.UUID] | None = None,
 ) -> int:
     """Recompute the schedule of some officials, or of all (writing only rows that changed)."""
     dialect = session.get_bind().dialect.name
-    params: dict[str, object] = {"now": now if dialect == "postgresql" else
-                                 now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}
+    params: dict[str, object] = {
+        "now": now
+        if dialect == "postgresql"
+        else now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    }
     filters = dict.fromkeys(("emp", "off", "mem", "ent", "eva"), "")
     ids = None if official_ids is None else sorted(set(official_ids))
     if ids is not None:
@@ -224,8 +272,13 @@ def rebuild_schedule(
         placeholders = ", ".join(f":o{i}" for i in range(len(ids)))
         for i, official in enumerate(ids):
             params[f"o{i}"] = official if dialect == "postgresql" else official.hex
-        column = {"emp": "official_id", "off": "o.id", "mem": "m.official_id",
-                  "ent": "official_id", "eva": "official_id"}
+        column = {
+            "emp": "official_id",
+            "off": "o.id",
+            "mem": "m.official_id",
+            "ent": "official_id",
+            "eva": "official_id",
+        }
         filters = {k: f"AND {c} IN ({placeholders})" for k, c in column.items()}
     select_sql = _REBUILD.format(
         months=_policy_case(load_policy(session)),
@@ -237,7 +290,9 @@ def rebuild_schedule(
     columns = ", ".join(_COLUMNS)
     if ids is not None:
         session.execute(delete(RecertSchedule).where(RecertSchedule.official_id.in_(ids)))
-        result = session.execute(text(f"INSERT INTO recert_schedule ({columns}) {select_sql}"), params)
+        result = session.execute(
+            text(f"INSERT INTO recert_schedule ({columns}) {select_sql}"), params
+        )
         session.expire_all()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
     return _rebuild_all(session, dialect, select_sql, params)
@@ -249,15 +304,25 @@ def _rebuild_all(session: Session, dialect: str, select_sql: str, params: dict[s
     columns = ", ".join(_COLUMNS)
     differs = " OR ".join(
         f"recert_schedule.{c} {'IS DISTINCT FROM' if pg else 'IS NOT'} excluded.{c}"
-        for c in _COLUMNS if c not in ("official_id", "computed_at"))
+        for c in _COLUMNS
+        if c not in ("official_id", "computed_at")
+    )
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "official_id")
     session.execute(text("DROP TABLE IF EXISTS recert_fresh"))
     session.execute(text(f"CREATE TEMP TABLE recert_fresh AS {select_sql}"), params)
     session.execute(text("CREATE INDEX ix_recert_fresh ON recert_fresh (official_id)"))
-    session.execute(text("DELETE FROM recert_schedule WHERE NOT EXISTS (SELECT 1 FROM recert_fresh f "
-                         "WHERE f.official_id = recert_schedule.official_id)"))
-    session.execute(text(f"INSERT INTO recert_schedule ({columns}) SELECT {columns} FROM recert_fresh "
-                         f"WHERE true ON CONFLICT (official_id) DO UPDATE SET {updates} WHERE {differs}"))
+    session.execute(
+        text(
+            "DELETE FROM recert_schedule WHERE NOT EXISTS (SELECT 1 FROM recert_fresh f "
+            "WHERE f.official_id = recert_schedule.official_id)"
+        )
+    )
+    session.execute(
+        text(
+            f"INSERT INTO recert_schedule ({columns}) SELECT {columns} FROM recert_fresh "  # noqa: S608
+            f"WHERE true ON CONFLICT (official_id) DO UPDATE SET {updates} WHERE {differs}"
+        )
+    )
     count = int(session.execute(text("SELECT count(*) FROM recert_fresh")).scalar() or 0)
     session.execute(text("DROP TABLE recert_fresh"))
     session.expire_all()
@@ -273,27 +338,38 @@ def recompute_due_dates(session: Session, before: Policy | None = None) -> int:
         for sector in Sector:
             for member in (False, True):
                 months = policy.months_for(country.value, sector.value, member)
-                if before is None or before.months_for(country.value, sector.value, member) != months:
+                if (
+                    before is None
+                    or before.months_for(country.value, sector.value, member) != months
+                ):
                     changed.append((country.value, sector.value, member, months))
     if not changed:
         return 0
     pg = dialect == "postgresql"
-    values = ", ".join(f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)}, {n})"
-                       for c, s, m, n in changed)
+    values = ", ".join(
+        f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)}, {n})"
+        for c, s, m, n in changed
+    )
     due = _add_months_sql(dialect, "recert_schedule.last_pass_on", "pol.months")
-    sql = (f"WITH pol(country, sector, member, months) AS (VALUES {values}) "
-           f"UPDATE recert_schedule SET validity_months = pol.months, due_on = CASE "
-           f"WHEN cap_until IS NOT NULL AND cap_until < {due} THEN cap_until ELSE {due} END "
-           "FROM pol "
-           "WHERE recert_schedule.standing = 'pass' AND recert_schedule.country = pol.country "
-           "AND recert_schedule.sector = pol.sector AND recert_schedule.task_force = pol.member")
+    sql = (
+        # Values come from the Country and Sector enums and integers only.
+        f"WITH pol(country, sector, member, months) AS (VALUES {values}) "  # noqa: S608
+        f"UPDATE recert_schedule SET validity_months = pol.months, due_on = CASE "
+        f"WHEN cap_until IS NOT NULL AND cap_until < {due} THEN cap_until ELSE {due} END "
+        "FROM pol "
+        "WHERE recert_schedule.standing = 'pass' AND recert_schedule.country = pol.country "
+        "AND recert_schedule.sector = pol.sector AND recert_schedule.task_force = pol.member"
+    )
     session.execute(text(sql))
     session.expire_all()
-    keys = ", ".join(f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)})"
-                     for c, s, m, _n in changed)
-    counted = (f"WITH pol(country, sector, member) AS (VALUES {keys}) "
-               "SELECT count(*) FROM recert_schedule s JOIN pol ON s.country = pol.country "
-               "AND s.sector = pol.sector AND s.task_force = pol.member WHERE s.standing = 'pass'")
+    keys = ", ".join(
+        f"('{c}', '{s}', {('true' if m else 'false') if pg else int(m)})" for c, s, m, _n in changed
+    )
+    counted = (
+        f"WITH pol(country, sector, member) AS (VALUES {keys}) "  # noqa: S608
+        "SELECT count(*) FROM recert_schedule s JOIN pol ON s.country = pol.country "
+        "AND s.sector = pol.sector AND s.task_force = pol.member WHERE s.standing = 'pass'"
+    )
     return int(session.execute(text(counted)).scalar() or 0)
 
 
@@ -308,8 +384,9 @@ def rebuild(uow: UnitOfWork, actor: Actor) -> int:
     with uow:
         uow.require(actor, Permission.RECERT_POLICY_MANAGE, NO_TARGET, action="recert.rebuild")
         count = rebuild_schedule(uow.session, uow.clock())
-        uow.audit.append(actor, "recert.rebuild", object_type="recert_schedule",
-                         details={"officials": count})
+        uow.audit.append(
+            actor, "recert.rebuild", object_type="recert_schedule", details={"officials": count}
+        )
         uow.commit()
         return count
 
@@ -324,6 +401,7 @@ def policy_due_date(session: Session, official_id: uuid.UUID, evaluated_on: dt.d
 
 
 # --- due lists ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DueItem:
@@ -346,7 +424,7 @@ def parse_within(value: str | int | None) -> int:
         return value
     raw = value.strip().lower()
     units = {"d": 1, "w": 7, "m": 30, "y": 365}
-    factor = units.get(raw[-1:], None)
+    factor = units.get(raw[-1:])
     number = raw[:-1] if factor else raw
     if not number.isdigit() or int(number) > 3650:
         raise ValueError("expected a number of days such as 30d, 12w or 6m (at most 10 years)")
@@ -354,8 +432,14 @@ def parse_within(value: str | int | None) -> int:
 
 
 def due_list(
-    uow: UnitOfWork, actor: Actor, *, within: str | int | None = "30d", agency: str | None = None,
-    include_unvetted: bool = True, limit: int | None = None, offset: int = 0,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    within: str | int | None = "30d",
+    agency: str | None = None,
+    include_unvetted: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[list[DueItem], int]:
     """Who is due within the window, overdue, never vetted or failed; and how many in all."""
     with uow:
@@ -375,14 +459,24 @@ def due_list(
         today = uow.today()
         query = _due_query(actor, today + dt.timedelta(days=days), agency_row, include_unvetted)
         total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        query = query.order_by(RecertSchedule.due_on.is_(None).desc(), RecertSchedule.due_on,
-                               RecertSchedule.official_id).offset(offset)
+        query = query.order_by(
+            RecertSchedule.due_on.is_(None).desc(),
+            RecertSchedule.due_on,
+            RecertSchedule.official_id,
+        ).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         items = [_item(row, today) for row in uow.session.execute(query)]
-        uow.audit.append(actor, "recert.due", object_type="recert_schedule",
-                         details={"within_days": days, "agency": agency_row.code if agency_row else None,
-                                  "total": int(total)})
+        uow.audit.append(
+            actor,
+            "recert.due",
+            object_type="recert_schedule",
+            details={
+                "within_days": days,
+                "agency": agency_row.code if agency_row else None,
+                "total": int(total),
+            },
+        )
         uow.commit()
         return items, int(total)
 
@@ -398,10 +492,19 @@ def _due_query(actor: Actor, horizon: dt.date, agency: Agency | None, include_un
     wanted = [s.due_on <= horizon]
     if include_unvetted:
         wanted.append(s.standing.in_(("none", "fail", "refused")))
-    query = (select(s.official_id, Agency.code, s.country, s.task_force, s.standing, s.last_pass_on,
-                    s.due_on)
-             .join(Agency, Agency.id == s.agency_id)
-             .where(s.standing != "listed", or_(*wanted)))
+    query = (
+        select(
+            s.official_id,
+            Agency.code,
+            s.country,
+            s.task_force,
+            s.standing,
+            s.last_pass_on,
+            s.due_on,
+        )
+        .join(Agency, Agency.id == s.agency_id)
+        .where(s.standing != "listed", or_(*wanted))
+    )
     if not actor.system:
         # An officer sees her own country's officials and members of joint task forces.
         query = query.where(or_(s.country == str(actor.country), s.task_force.is_(True)))
@@ -420,8 +523,17 @@ def _item(row: Any, today: dt.date) -> DueItem:
         state = "overdue" if days_left < 0 else "due"  # type: ignore[operator]
     else:
         days_left, state = None, _STATES.get(standing, standing)
-    return DueItem(official_id, agency_code, country, task_force, standing, last_pass_on, due_on,
-                   state, days_left)
+    return DueItem(
+        official_id,
+        agency_code,
+        country,
+        task_force,
+        standing,
+        last_pass_on,
+        due_on,
+        state,
+        days_left,
+    )
 
 
 def reminder_stage(due_on: dt.date, today: dt.date) -> str | None:

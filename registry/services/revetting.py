@@ -49,6 +49,7 @@ COUNTRIES = (Country.MX.value, Country.US.value)
 
 # --- pure functions: digests, seed, selection ----------------------------------------------
 
+
 def roster_digest(roster: Iterable[tuple[uuid.UUID, int]]) -> str:
     """SHA-256 over `id:weight` lines sorted by id (canonical lowercase UUIDs)."""
     digest = hashlib.sha256()
@@ -58,7 +59,9 @@ def roster_digest(roster: Iterable[tuple[uuid.UUID, int]]) -> str:
 
 
 def selection_digest(selected: Iterable[uuid.UUID]) -> str:
-    return hashlib.sha256("".join(f"{o}\n" for o in sorted(map(str, selected))).encode()).hexdigest()
+    return hashlib.sha256(
+        "".join(f"{o}\n" for o in sorted(map(str, selected))).encode()
+    ).hexdigest()
 
 
 def commitment_of(secret_hex: str) -> str:
@@ -107,6 +110,7 @@ def select_officials(seed: str, roster: Sequence[tuple[uuid.UUID, int]], k: int)
 
 # --- opening a draw ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DrawView:
     id: uuid.UUID
@@ -124,7 +128,10 @@ class DrawView:
 
 
 def _scope(
-    uow: UnitOfWork, actor: Actor, problems: Problems, raw: str | None,
+    uow: UnitOfWork,
+    actor: Actor,
+    problems: Problems,
+    raw: str | None,
 ) -> tuple[str, str, object]:
     """Normalised scope, the SQL condition on recert_schedule (alias s) and its `:arg`."""
     value = (raw or f"country:{actor.country}").strip()
@@ -149,9 +156,14 @@ def _scope(
             return value, "", None
         if not task_force.joint and task_force.host_country != actor.country:
             problems.add("scope", "this task force belongs to the other country")
-        return f"taskforce:{arg}", (
-            "s.official_id IN (SELECT official_id FROM task_force_memberships "
-            "WHERE left_on IS NULL AND task_force_id = :arg)"), _uuid_sql(uow, task_force.id)
+        return (
+            f"taskforce:{arg}",
+            (
+                "s.official_id IN (SELECT official_id FROM task_force_memberships "
+                "WHERE left_on IS NULL AND task_force_id = :arg)"
+            ),
+            _uuid_sql(uow, task_force.id),
+        )
     problems.add("scope", "expected country:MX|US, agency:CODE or taskforce:CODE")
     return value, "", None
 
@@ -176,7 +188,12 @@ WHERE s.standing <> 'listed' AND {condition}
 
 
 def open_draw(
-    uow: UnitOfWork, actor: Actor, *, period: str, rate: str | Decimal, scope: str | None = None,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    period: str,
+    rate: str | Decimal,
+    scope: str | None = None,
     weights: dict[str, int] | None = None,
 ) -> uuid.UUID:
     """Fix and commit the roster of a draw; the seed comes later, from both countries."""
@@ -194,44 +211,81 @@ def open_draw(
             clean_rate = Decimal(0)
         clean_weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         if set(clean_weights) != set(DEFAULT_WEIGHTS) or not all(
-                isinstance(v, int) and 1 <= v <= 100 for v in clean_weights.values()):
+            isinstance(v, int) and 1 <= v <= 100 for v in clean_weights.values()
+        ):
             problems.add("weights", f"integers 1-100 for: {', '.join(DEFAULT_WEIGHTS)}")
         clean_scope, condition, arg = _scope(uow, actor, problems, scope)
         problems.check()
-        existing = uow.session.scalar(select(RevetDraw.id).where(
-            RevetDraw.period == period, RevetDraw.scope == clean_scope))
+        existing = uow.session.scalar(
+            select(RevetDraw.id).where(RevetDraw.period == period, RevetDraw.scope == clean_scope)
+        )
         if existing:
-            raise Conflict(f"a draw for {period} ({clean_scope}) already exists: {existing}; "
-                           "a draw cannot be repeated")
+            raise Conflict(
+                f"a draw for {period} ({clean_scope}) already exists: {existing}; "
+                "a draw cannot be repeated"
+            )
         recertification.rebuild_schedule(uow.session, uow.clock())
-        draw = RevetDraw(id=new_id(), period=period, scope=clean_scope, rate=str(clean_rate),
-                         weights=clean_weights, status="committing", roster_size=0,
-                         roster_digest="", sample_size=0, created_at=uow.clock(),
-                         created_by=actor.user_id)
+        draw = RevetDraw(
+            id=new_id(),
+            period=period,
+            scope=clean_scope,
+            rate=str(clean_rate),
+            weights=clean_weights,
+            status="committing",
+            roster_size=0,
+            roster_digest="",
+            sample_size=0,
+            created_at=uow.clock(),
+            created_by=actor.user_id,
+        )
         uow.session.add(draw)
         uow.session.flush()
         dialect = uow.session.get_bind().dialect.name
         uow.session.execute(
-            text(_ROSTER.format(true="true" if dialect == "postgresql" else "1", condition=condition)),
-            {"draw": draw.id if dialect == "postgresql" else draw.id.hex, "base": clean_weights["base"],
-             "tf": clean_weights["task_force"], "senior": clean_weights["senior"],
-             "threshold": clean_weights["senior_seniority"], "arg": arg})
+            text(
+                _ROSTER.format(true="true" if dialect == "postgresql" else "1", condition=condition)
+            ),
+            {
+                "draw": draw.id if dialect == "postgresql" else draw.id.hex,
+                "base": clean_weights["base"],
+                "tf": clean_weights["task_force"],
+                "senior": clean_weights["senior"],
+                "threshold": clean_weights["senior_seniority"],
+                "arg": arg,
+            },
+        )
         roster = load_roster(uow, draw.id)
         draw.roster_size, draw.roster_digest = len(roster), roster_digest(roster)
         draw.sample_size = sample_size(clean_rate, len(roster))
-        uow.audit.append(actor, "revet.commit_roster", object_type="revet_draw", object_id=draw.id,
-                         details={"period": period, "scope": clean_scope, "rate": str(clean_rate),
-                                  "weights": json.dumps(clean_weights, sort_keys=True),
-                                  "algorithm": ALGORITHM, "roster_size": len(roster),
-                                  "roster_digest": draw.roster_digest, "sample_size": draw.sample_size})
+        uow.audit.append(
+            actor,
+            "revet.commit_roster",
+            object_type="revet_draw",
+            object_id=draw.id,
+            details={
+                "period": period,
+                "scope": clean_scope,
+                "rate": str(clean_rate),
+                "weights": json.dumps(clean_weights, sort_keys=True),
+                "algorithm": ALGORITHM,
+                "roster_size": len(roster),
+                "roster_digest": draw.roster_digest,
+                "sample_size": draw.sample_size,
+            },
+        )
         uow.commit()
         return draw.id
 
 
 def load_roster(uow: UnitOfWork, draw_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
-    return [(o, w) for o, w in uow.session.execute(
-        select(RevetRosterEntry.official_id, RevetRosterEntry.weight)
-        .where(RevetRosterEntry.draw_id == draw_id))]
+    return [
+        (o, w)
+        for o, w in uow.session.execute(
+            select(RevetRosterEntry.official_id, RevetRosterEntry.weight).where(
+                RevetRosterEntry.draw_id == draw_id
+            )
+        )
+    ]
 
 
 def _load_draw(uow: UnitOfWork, draw_id: uuid.UUID | str) -> RevetDraw:
@@ -241,13 +295,23 @@ def _load_draw(uow: UnitOfWork, draw_id: uuid.UUID | str) -> RevetDraw:
 
 
 def _contributions(uow: UnitOfWork, draw_id: uuid.UUID) -> dict[str, RevetContribution]:
-    return {c.country: c for c in uow.session.scalars(
-        select(RevetContribution).where(RevetContribution.draw_id == draw_id))}
+    return {
+        c.country: c
+        for c in uow.session.scalars(
+            select(RevetContribution).where(RevetContribution.draw_id == draw_id)
+        )
+    }
 
 
 def _require_officer(uow: UnitOfWork, actor: Actor, draw: RevetDraw, action: str) -> str:
-    uow.require(actor, Permission.REVET_DRAW, Target(country=actor.country), action=action,
-                object_type="revet_draw", object_id=draw.id)
+    uow.require(
+        actor,
+        Permission.REVET_DRAW,
+        Target(country=actor.country),
+        action=action,
+        object_type="revet_draw",
+        object_id=draw.id,
+    )
     if actor.country is None:
         raise PermissionDenied("only a vetting officer of a country may contribute to a draw")
     return str(actor.country)
@@ -268,12 +332,24 @@ def commit_secret(uow: UnitOfWork, actor: Actor, draw_id: uuid.UUID | str, commi
             raise Conflict(f"draw {draw.id} no longer takes commitments (it is {draw.status})")
         if country in contributions:
             raise Conflict(f"{country} has already committed to draw {draw.id}")
-        uow.session.add(RevetContribution(draw_id=draw.id, country=country, user_id=actor.user_id,
-                                          commitment=clean, committed_at=uow.clock()))
+        uow.session.add(
+            RevetContribution(
+                draw_id=draw.id,
+                country=country,
+                user_id=actor.user_id,
+                commitment=clean,
+                committed_at=uow.clock(),
+            )
+        )
         if set(contributions) | {country} >= set(COUNTRIES):
             draw.status = "revealing"
-        uow.audit.append(actor, "revet.commit", object_type="revet_draw", object_id=draw.id,
-                         details={"country": country, "commitment": clean})
+        uow.audit.append(
+            actor,
+            "revet.commit",
+            object_type="revet_draw",
+            object_id=draw.id,
+            details={"country": country, "commitment": clean},
+        )
         uow.commit()
         return draw.status
 
@@ -302,8 +378,13 @@ def reveal_secret(uow: UnitOfWork, actor: Actor, draw_id: uuid.UUID | str, secre
             problems.add("secret", "does not match the recorded commitment")
             problems.check()
         mine.reveal, mine.revealed_at = clean, uow.clock()
-        uow.audit.append(actor, "revet.reveal", object_type="revet_draw", object_id=draw.id,
-                         details={"country": country, "secret": clean})
+        uow.audit.append(
+            actor,
+            "revet.reveal",
+            object_type="revet_draw",
+            object_id=draw.id,
+            details={"country": country, "secret": clean},
+        )
         if all(c.reveal for c in contributions.values()):
             _perform(uow, actor, draw, {c: contributions[c].reveal or "" for c in contributions})
         uow.commit()
@@ -316,27 +397,54 @@ def _perform(uow: UnitOfWork, actor: Actor, draw: RevetDraw, reveals: dict[str, 
     uow.session.add_all(RevetSelection(draw_id=draw.id, official_id=o) for o in chosen)
     draw.seed, draw.selection_digest = seed, selection_digest(chosen)
     draw.status, draw.drawn_at = "drawn", uow.clock()
-    uow.audit.append(actor, "revet.draw", object_type="revet_draw", object_id=draw.id,
-                     details={"seed": seed, "selected": len(chosen),
-                              "selection_digest": draw.selection_digest})
+    uow.audit.append(
+        actor,
+        "revet.draw",
+        object_type="revet_draw",
+        object_id=draw.id,
+        details={"seed": seed, "selected": len(chosen), "selection_digest": draw.selection_digest},
+    )
 
 
 def get_draw(uow: UnitOfWork, actor: Actor, draw_id: uuid.UUID | str) -> DrawView:
     """A draw, its progress and (once drawn) who was selected."""
     with uow:
         draw = _load_draw(uow, draw_id)
-        uow.require(actor, Permission.REVET_DRAW, NO_TARGET, action="revet.read",
-                    object_type="revet_draw", object_id=draw.id)
+        uow.require(
+            actor,
+            Permission.REVET_DRAW,
+            NO_TARGET,
+            action="revet.read",
+            object_type="revet_draw",
+            object_id=draw.id,
+        )
         contributions = _contributions(uow, draw.id)
-        selected = tuple(sorted(uow.session.scalars(
-            select(RevetSelection.official_id).where(RevetSelection.draw_id == draw.id)), key=str))
-        return DrawView(draw.id, draw.period, draw.scope, draw.rate, draw.status, draw.roster_size,
-                        draw.roster_digest, draw.sample_size, draw.seed,
-                        tuple(sorted(contributions)),
-                        tuple(sorted(c for c, v in contributions.items() if v.reveal)), selected)
+        selected = tuple(
+            sorted(
+                uow.session.scalars(
+                    select(RevetSelection.official_id).where(RevetSelection.draw_id == draw.id)
+                ),
+                key=str,
+            )
+        )
+        return DrawView(
+            draw.id,
+            draw.period,
+            draw.scope,
+            draw.rate,
+            draw.status,
+            draw.roster_size,
+            draw.roster_digest,
+            draw.sample_size,
+            draw.seed,
+            tuple(sorted(contributions)),
+            tuple(sorted(c for c, v in contributions.items() if v.reveal)),
+            selected,
+        )
 
 
 # --- verification --------------------------------------------------------------------------
+
 
 @dataclass
 class Verification:
@@ -354,18 +462,36 @@ class Verification:
 def verify_draw(uow: UnitOfWork, actor: Actor, draw_id: uuid.UUID | str) -> Verification:
     """Recompute a draw from its audit events and the committed roster; report any mismatch."""
     with uow:
-        permission = Permission.AUDIT_READ if can(actor, Permission.AUDIT_READ) else Permission.REVET_DRAW
+        permission = (
+            Permission.AUDIT_READ if can(actor, Permission.AUDIT_READ) else Permission.REVET_DRAW
+        )
         uow.require(actor, permission, NO_TARGET, action="revet.verify")
         clean_id = uuid.UUID(str(draw_id)) if _is_uuid(draw_id) else None
-        events = [] if clean_id is None else list(uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.object_type == "revet_draw",
-                                     AuditEvent.object_id == str(clean_id),
-                                     AuditEvent.outcome == "success").order_by(AuditEvent.seq)))
+        events = (
+            []
+            if clean_id is None
+            else list(
+                uow.session.scalars(
+                    select(AuditEvent)
+                    .where(
+                        AuditEvent.object_type == "revet_draw",
+                        AuditEvent.object_id == str(clean_id),
+                        AuditEvent.outcome == "success",
+                    )
+                    .order_by(AuditEvent.seq)
+                )
+            )
+        )
         if clean_id is None or not events:
             raise NotFound(f"draw {draw_id} has no audit record")
         report = _verify(uow, clean_id, events)
-        uow.audit.append(actor, "revet.verify", object_type="revet_draw", object_id=clean_id,
-                         details={"ok": report.ok})
+        uow.audit.append(
+            actor,
+            "revet.verify",
+            object_type="revet_draw",
+            object_id=clean_id,
+            details={"ok": report.ok},
+        )
         uow.commit()
         return report
 
@@ -391,18 +517,27 @@ def _verify(uow: UnitOfWork, draw_id: uuid.UUID, events: list[AuditEvent]) -> Ve
     roster = load_roster(uow, draw_id)
     digest = roster_digest(roster)
     if digest != facts["roster_digest"] or len(roster) != facts["roster_size"]:
-        report.fail(f"the roster changed after it was committed: {len(roster)} officials with "
-                    f"digest {digest}, committed {facts['roster_size']} with {facts['roster_digest']}")
+        report.fail(
+            f"the roster changed after it was committed: {len(roster)} officials with "
+            f"digest {digest}, committed {facts['roster_size']} with {facts['roster_digest']}"
+        )
     else:
         report.checks.append(f"roster of {len(roster)} matches the committed digest {digest}")
-    commits = {str(d["country"]): (seq, str(d["commitment"])) for seq, d in by_action.get("revet.commit", [])}
-    reveals = {str(d["country"]): (seq, str(d["secret"])) for seq, d in by_action.get("revet.reveal", [])}
+    commits = {
+        str(d["country"]): (seq, str(d["commitment"]))
+        for seq, d in by_action.get("revet.commit", [])
+    }
+    reveals = {
+        str(d["country"]): (seq, str(d["secret"])) for seq, d in by_action.get("revet.reveal", [])
+    }
     if set(commits) != set(COUNTRIES):
         report.fail("the draw lacks a commitment from each country")
         return report
     if any(seq < open_seq for seq, _ in commits.values()):
         report.fail("a commitment predates the roster commitment")
-    if reveals and min(seq for seq, _ in reveals.values()) < max(seq for seq, _ in commits.values()):
+    if reveals and min(seq for seq, _ in reveals.values()) < max(
+        seq for seq, _ in commits.values()
+    ):
         report.fail("a secret was revealed before both commitments were recorded")
     if set(reveals) != set(COUNTRIES):
         report.checks.append("waiting for both secrets to be revealed")
@@ -410,7 +545,9 @@ def _verify(uow: UnitOfWork, draw_id: uuid.UUID, events: list[AuditEvent]) -> Ve
     for country, (_seq, secret) in reveals.items():
         if commitment_of(secret) != commits[country][1]:
             report.fail(f"{country}'s revealed secret does not match its commitment")
-    seed = derive_seed(draw_id, str(facts["roster_digest"]), {c: s for c, (_q, s) in reveals.items()})
+    seed = derive_seed(
+        draw_id, str(facts["roster_digest"]), {c: s for c, (_q, s) in reveals.items()}
+    )
     chosen = select_officials(seed, roster, int(str(facts["sample_size"])))
     report.selected = sorted(chosen, key=str)
     drawn = by_action.get("revet.draw", [])
@@ -422,8 +559,11 @@ def _verify(uow: UnitOfWork, draw_id: uuid.UUID, events: list[AuditEvent]) -> Ve
         report.fail("the recorded seed differs from the one the secrets give")
     if recorded["selection_digest"] != selection_digest(chosen):
         report.fail("the recorded selection differs from the recomputed one")
-    stored = list(uow.session.scalars(select(RevetSelection.official_id).where(
-        RevetSelection.draw_id == draw_id)))
+    stored = list(
+        uow.session.scalars(
+            select(RevetSelection.official_id).where(RevetSelection.draw_id == draw_id)
+        )
+    )
     if selection_digest(stored) != selection_digest(chosen):
         report.fail("the stored list of selected officials differs from the recomputed one")
     if report.ok:
@@ -435,12 +575,27 @@ def list_draws(uow: UnitOfWork, actor: Actor, *, limit: int = 50) -> list[DrawVi
     """Recent draws, newest first."""
     with uow:
         uow.require(actor, Permission.REVET_DRAW, NO_TARGET, action="revet.list")
-        rows = list(uow.session.scalars(select(RevetDraw).order_by(RevetDraw.created_at.desc()).limit(limit)))
+        rows = list(
+            uow.session.scalars(
+                select(RevetDraw).order_by(RevetDraw.created_at.desc()).limit(limit)
+            )
+        )
         views = []
         for d in rows:
             contributions = _contributions(uow, d.id)
-            views.append(DrawView(d.id, d.period, d.scope, d.rate, d.status, d.roster_size,
-                                  d.roster_digest, d.sample_size, d.seed, tuple(sorted(contributions)),
-                                  tuple(sorted(c for c, v in contributions.items() if v.reveal))))
+            views.append(
+                DrawView(
+                    d.id,
+                    d.period,
+                    d.scope,
+                    d.rate,
+                    d.status,
+                    d.roster_size,
+                    d.roster_digest,
+                    d.sample_size,
+                    d.seed,
+                    tuple(sorted(contributions)),
+                    tuple(sorted(c for c, v in contributions.items() if v.reveal)),
+                )
+            )
         return views
-

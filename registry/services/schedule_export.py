@@ -11,11 +11,23 @@ import icalendar
 
 from registry.services.recertification import DueItem
 
-CSV_COLUMNS = ("official_id", "agency", "country", "task_force", "state", "last_pass_on", "due_on",
-               "days_left")
-_LABEL = {"overdue": "OVERDUE recertification", "due": "Recertification due",
-          "unvetted": "Initial vetting due", "failed": "Failed vetting: action needed",
-          "refused": "Refused vetting: action needed"}
+CSV_COLUMNS = (
+    "official_id",
+    "agency",
+    "country",
+    "task_force",
+    "state",
+    "last_pass_on",
+    "due_on",
+    "days_left",
+)
+_LABEL = {
+    "overdue": "OVERDUE recertification",
+    "due": "Recertification due",
+    "unvetted": "Initial vetting due",
+    "failed": "Failed vetting: action needed",
+    "refused": "Refused vetting: action needed",
+}
 
 
 def to_csv(items: Iterable[DueItem]) -> str:
@@ -23,8 +35,18 @@ def to_csv(items: Iterable[DueItem]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for i in items:
-        writer.writerow([i.official_id, i.agency, i.country, "yes" if i.task_force else "no", i.state,
-                         i.last_pass_on or "", i.due_on or "", "" if i.days_left is None else i.days_left])
+        writer.writerow(
+            [
+                i.official_id,
+                i.agency,
+                i.country,
+                "yes" if i.task_force else "no",
+                i.state,
+                i.last_pass_on or "",
+                i.due_on or "",
+                "" if i.days_left is None else i.days_left,
+            ]
+        )
     return out.getvalue()
 
 
@@ -42,10 +64,15 @@ def to_ics(items: Iterable[DueItem], today: dt.date, stamp: dt.datetime) -> byte
         event.add("dtstamp", stamp)
         event.add("dtstart", day)
         event.add("dtend", day + dt.timedelta(days=1))
-        event.add("summary", f"{_LABEL.get(item.state, item.state)}: official {str(item.official_id)[:8]}")
-        event.add("description", f"Official {item.official_id}, {item.agency}"
-                  + (", joint task-force member" if item.task_force else "")
-                  + (f"; valid until {item.due_on.isoformat()}" if item.due_on else ""))
+        event.add(
+            "summary", f"{_LABEL.get(item.state, item.state)}: official {str(item.official_id)[:8]}"
+        )
+        event.add(
+            "description",
+            f"Official {item.official_id}, {item.agency}"
+            + (", joint task-force member" if item.task_force else "")
+            + (f"; valid until {item.due_on.isoformat()}" if item.due_on else ""),
+        )
         event.add("categories", ["vetting", item.state])
         event.add("transp", "TRANSPARENT")
         if item.state == "due":
@@ -55,4 +82,4 @@ def to_ics(items: Iterable[DueItem], today: dt.date, stamp: dt.datetime) -> byte
             alarm.add("trigger", dt.timedelta(days=-7))
             event.add_component(alarm)
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -52,24 +52,48 @@ class Lifecycle:
     def official(self, actor: Actor | None = None, n: int = 0, **changes: object) -> uuid.UUID:
         return register(self.ctx, actor or self.mx, n, **changes)
 
-    def evaluate(self, official_id: uuid.UUID, on: dt.date | str, outcome: str = "pass",
-                 actor: Actor | None = None, **extra: object) -> uuid.UUID:
+    def evaluate(
+        self,
+        official_id: uuid.UUID,
+        on: dt.date | str,
+        outcome: str = "pass",
+        actor: Actor | None = None,
+        **extra: object,
+    ) -> uuid.UUID:
         result = "pass" if outcome == "pass" else ("refused" if outcome == "refused" else "fail")
-        return record_evaluation(self.ctx.uow(), actor or self.mx, EvaluationInput(
-            official_id=official_id, type="recertification", outcome=outcome, evaluated_on=on,
-            components={"polygraph": result, "background": "pass"}, **extra))  # type: ignore[arg-type]
+        return record_evaluation(
+            self.ctx.uow(),
+            actor or self.mx,
+            EvaluationInput(
+                official_id=official_id,
+                type="recertification",
+                outcome=outcome,
+                evaluated_on=on,
+                components={"polygraph": result, "background": "pass"},
+                **extra,
+            ),
+        )  # type: ignore[arg-type]
 
-    def vetted(self, actor: Actor | None = None, n: int = 0, on: dt.date | None = None,
-               **changes: object) -> uuid.UUID:
+    def vetted(
+        self, actor: Actor | None = None, n: int = 0, on: dt.date | None = None, **changes: object
+    ) -> uuid.UUID:
         official_id = self.official(actor, n, **changes)
         self.evaluate(official_id, on or self.clock().date() - dt.timedelta(days=10), actor=actor)
         return official_id
 
-    def task_force(self, code: str = "JTF-NORTE", *members: uuid.UUID, senior_first: bool = True) -> uuid.UUID:
+    def task_force(
+        self, code: str = "JTF-NORTE", *members: uuid.UUID, senior_first: bool = True
+    ) -> uuid.UUID:
         tf = taskforces.create_task_force(self.ctx.uow(), self.mx, code=code, name=f"Unit {code}")
         for i, member in enumerate(members):
-            taskforces.add_member(self.ctx.uow(), self.mx, tf, member, role="investigator",
-                                  senior=senior_first and i == 0)
+            taskforces.add_member(
+                self.ctx.uow(),
+                self.mx,
+                tf,
+                member,
+                role="investigator",
+                senior=senior_first and i == 0,
+            )
         return tf
 
 
@@ -87,12 +111,21 @@ def lc(ctx: RegistryContext, world: World, operator: Actor, clock: Clock) -> Lif
         ("US-DOS", "U.S. Department of State", None, "department"),
         ("US-CBP", "U.S. Customs and Border Protection", "US-DHS", "customs"),
     ):
-        agencies.add_agency(ctx.uow(), operator, code=code, name=name, country="US", sector=sector,
-                            level="federal", parent_code=parent)
+        agencies.add_agency(
+            ctx.uow(),
+            operator,
+            code=code,
+            name=name,
+            country="US",
+            sector=sector,
+            level="federal",
+            parent_code=parent,
+        )
     commissioners = {"US-DOJ": world.actor("US", "commissioner")}  # at US-DEA, part of DOJ
     for department, agency in (("US-DHS", "US-CBP"), ("US-DOS", "US-DOS")):
         username = f"commissioner.{department.lower()}"
-        accounts.add_user(ctx.uow(), operator, username=username, agency_code=agency,
-                          roles=["commissioner"])
+        accounts.add_user(
+            ctx.uow(), operator, username=username, agency_code=agency, roles=["commissioner"]
+        )
         commissioners[department] = actor_by_username(ctx.uow(), username)
     return Lifecycle(ctx, world, clock, commissioners)

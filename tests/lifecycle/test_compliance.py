@@ -17,15 +17,24 @@ from tests.factories import listed
 from tests.lifecycle.conftest import Lifecycle
 
 
-def _state(lc: Lifecycle, tf: uuid.UUID) -> tuple[TaskForceStatus, bool, set[tuple[uuid.UUID, str]]]:
+def _state(
+    lc: Lifecycle, tf: uuid.UUID
+) -> tuple[TaskForceStatus, bool, set[tuple[uuid.UUID, str]]]:
     with lc.ctx.uow() as uow:
         task_force = uow.session.get(TaskForce, tf)
         assert task_force
-        reasons = {(o, r) for o, r in uow.session.execute(
-            select(SuspensionReason.official_id, SuspensionReason.rule)
-            .join(Suspension, Suspension.id == SuspensionReason.suspension_id)
-            .where(Suspension.task_force_id == tf, Suspension.lifted_at.is_(None),
-                   SuspensionReason.resolved_at.is_(None)))}
+        reasons = {
+            (o, r)
+            for o, r in uow.session.execute(
+                select(SuspensionReason.official_id, SuspensionReason.rule)
+                .join(Suspension, Suspension.id == SuspensionReason.suspension_id)
+                .where(
+                    Suspension.task_force_id == tf,
+                    Suspension.lifted_at.is_(None),
+                    SuspensionReason.resolved_at.is_(None),
+                )
+            )
+        }
         return task_force.status, task_force.funding_suspended, reasons
 
 
@@ -45,13 +54,17 @@ def test_refused_evaluation_of_a_senior_member_suspends_at_once(lc: Lifecycle) -
     assert _state(lc, tf) == (TaskForceStatus.SUSPENDED, True, {(senior, "refused_evaluation")})
     view = taskforces.task_force_status(lc.ctx.uow(), lc.mx, tf)
     assert view.status is TaskForceStatus.SUSPENDED and view.funding_suspended
-    assert [(r.official_id, r.rule, r.senior) for r in view.reasons] == [(senior, "refused_evaluation", True)]
+    assert [(r.official_id, r.rule, r.senior) for r in view.reasons] == [
+        (senior, "refused_evaluation", True)
+    ]
     # Off the roster, the unit is compliant again and the suspension is lifted.
     taskforces.remove_member(lc.ctx.uow(), lc.mx, tf, senior)
     assert _state(lc, tf) == (TaskForceStatus.ACTIVE, False, set())
 
 
-def test_expired_pass_of_a_senior_member_suspends_after_the_grace_period(lc: Lifecycle, operator: Actor) -> None:
+def test_expired_pass_of_a_senior_member_suspends_after_the_grace_period(
+    lc: Lifecycle, operator: Actor
+) -> None:
     tf, senior, agent, us_agent = _unit(lc)
     # Everyone else re-vetted later, so only the commander's pass expires first.
     lc.clock.advance(200)
@@ -94,8 +107,11 @@ def test_assigning_a_listed_or_unvetted_official_is_refused(lc: Lifecycle) -> No
         taskforces.add_member(lc.ctx.uow(), lc.mx, tf, old_pass, role="analyst")
     assert len(taskforces.get_task_force(lc.ctx.uow(), lc.mx, tf).members) == 3
     with lc.ctx.uow() as uow:
-        refused = uow.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "taskforce.add_member", AuditEvent.outcome == "denied")).all()
+        refused = uow.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "taskforce.add_member", AuditEvent.outcome == "denied"
+            )
+        ).all()
     assert len(refused) == 3
 
 
@@ -109,8 +125,13 @@ def _approve(lc: Lifecycle, request: uuid.UUID, *departments: str) -> str:
 def test_override_needs_every_department_then_expires(lc: Lifecycle, operator: Actor) -> None:
     tf, senior, *_ = _unit(lc)
     lc.evaluate(senior, lc.clock().date(), outcome="fail")
-    request = overrides.request_override(lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=30,
-                                         reason="Operación en curso; sustitución del mando en trámite.")
+    request = overrides.request_override(
+        lc.ctx.uow(),
+        lc.mx,
+        task_force_id=tf,
+        duration_days=30,
+        reason="Operación en curso; sustitución del mando en trámite.",
+    )
     assert _approve(lc, request, "US-DOJ", "US-DHS") == "pending"
     assert _state(lc, tf)[0] is TaskForceStatus.SUSPENDED  # DOJ and DHS alone: no effect
     assert _approve(lc, request, "US-DOS") == "approved"
@@ -130,19 +151,24 @@ def test_override_needs_every_department_then_expires(lc: Lifecycle, operator: A
 def test_requester_cannot_vote_and_one_rejection_ends_it(lc: Lifecycle, operator: Actor) -> None:
     tf, *_ = _unit(lc)
     both = _dual_role_user(lc, operator)
-    request = overrides.request_override(lc.ctx.uow(), both, task_force_id=tf, duration_days=10,
-                                         reason="Cobertura temporal")
+    request = overrides.request_override(
+        lc.ctx.uow(), both, task_force_id=tf, duration_days=10, reason="Cobertura temporal"
+    )
     with pytest.raises(PermissionDenied, match="requester"):
         overrides.vote(lc.ctx.uow(), both, request, approve=True)
     mexican = lc.world.actor("MX", "commissioner")
     with pytest.raises(PermissionDenied, match="department"):
         overrides.vote(lc.ctx.uow(), mexican, request, approve=True)
-    assert overrides.vote(lc.ctx.uow(), lc.commissioners["US-DHS"], request, approve=False) == "rejected"
+    assert (
+        overrides.vote(lc.ctx.uow(), lc.commissioners["US-DHS"], request, approve=False)
+        == "rejected"
+    )
     with pytest.raises(Conflict, match="rejected"):
         overrides.vote(lc.ctx.uow(), lc.commissioners["US-DOS"], request, approve=True)
     with lc.ctx.uow() as uow:
-        votes = uow.session.scalars(select(AuditEvent.outcome).where(
-            AuditEvent.action == "override.vote")).all()
+        votes = uow.session.scalars(
+            select(AuditEvent.outcome).where(AuditEvent.action == "override.vote")
+        ).all()
     assert sorted(votes) == ["denied", "denied", "success"]
 
 
@@ -150,15 +176,21 @@ def _dual_role_user(lc: Lifecycle, operator: Actor) -> Actor:
     from registry.services import accounts
     from registry.services.accounts import actor_by_username
 
-    accounts.add_user(lc.ctx.uow(), operator, username="doj.liaison", agency_code="US-DOJ",
-                      roles=["vetting_officer", "commissioner"])
+    accounts.add_user(
+        lc.ctx.uow(),
+        operator,
+        username="doj.liaison",
+        agency_code="US-DOJ",
+        roles=["vetting_officer", "commissioner"],
+    )
     return actor_by_username(lc.ctx.uow(), "doj.liaison")
 
 
 def test_pending_request_lapses_after_fourteen_days(lc: Lifecycle) -> None:
     tf, *_ = _unit(lc)
-    request = overrides.request_override(lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=10,
-                                         reason="Cobertura temporal")
+    request = overrides.request_override(
+        lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=10, reason="Cobertura temporal"
+    )
     lc.clock.advance(14)
     with pytest.raises(Conflict, match="lapsed"):
         overrides.vote(lc.ctx.uow(), lc.commissioners["US-DOJ"], request, approve=True)
@@ -168,8 +200,14 @@ def test_pending_request_lapses_after_fourteen_days(lc: Lifecycle) -> None:
 def test_member_waiver_allows_the_assignment(lc: Lifecycle, operator: Actor) -> None:
     tf, *_ = _unit(lc)
     newcomer = lc.official(n=0, given_names="Rosa")
-    request = overrides.request_override(lc.ctx.uow(), lc.mx, task_force_id=tf, official_id=newcomer,
-                                         duration_days=20, reason="Enlace técnico; evaluación agendada")
+    request = overrides.request_override(
+        lc.ctx.uow(),
+        lc.mx,
+        task_force_id=tf,
+        official_id=newcomer,
+        duration_days=20,
+        reason="Enlace técnico; evaluación agendada",
+    )
     with pytest.raises(ValidationFailed):
         taskforces.add_member(lc.ctx.uow(), lc.mx, tf, newcomer, role="liaison")
     overrides.set_departments(lc.ctx.uow(), operator, ["US-DOJ", "US-DHS", "US-DOS", "MX-SSPC"])
@@ -184,8 +222,11 @@ def test_member_waiver_allows_the_assignment(lc: Lifecycle, operator: Actor) -> 
 def test_override_request_is_checked(lc: Lifecycle) -> None:
     tf, *_ = _unit(lc)
     with pytest.raises(ValidationFailed) as caught:
-        overrides.request_override(lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=0, reason=" ")
+        overrides.request_override(
+            lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=0, reason=" "
+        )
     assert {p.field for p in caught.value.problems} == {"reason", "duration_days"}
     with pytest.raises(PermissionDenied):
-        overrides.request_override(lc.ctx.uow(), lc.commissioners["US-DOS"], task_force_id=tf,
-                                   duration_days=5, reason="x")
+        overrides.request_override(
+            lc.ctx.uow(), lc.commissioners["US-DOS"], task_force_id=tf, duration_days=5, reason="x"
+        )

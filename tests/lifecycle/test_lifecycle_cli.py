@@ -38,7 +38,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -59,9 +59,16 @@ def smtp_sink() -> Iterator[tuple[Sink, int]]:
 
 def test_help_on_every_lifecycle_command() -> None:
     runner = CliRunner()
-    for path in (["recert", "due"], ["recert", "policy", "set"], ["reminders", "send"],
-                 ["revet", "draw"], ["revet", "verify"], ["taskforce", "status"],
-                 ["taskforce", "check"], ["overrides", "vote"]):
+    for path in (
+        ["recert", "due"],
+        ["recert", "policy", "set"],
+        ["reminders", "send"],
+        ["revet", "draw"],
+        ["revet", "verify"],
+        ["taskforce", "status"],
+        ["taskforce", "check"],
+        ["overrides", "vote"],
+    ):
         result = runner.invoke(cli, [*path, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output, path
 
@@ -69,12 +76,29 @@ def test_help_on_every_lifecycle_command() -> None:
 def test_due_list_as_table_csv_and_valid_icalendar(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     table = run("recert", "due", "--within", "3y", "--as", "mx.oficial")
     assert table.exit_code == 0 and "official(s);" in table.output
-    rows = list(csv.DictReader(io.StringIO(run("recert", "due", "--within", "3y", "--format", "csv",
-                                               "--as", "mx.oficial").output)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run(
+                    "recert", "due", "--within", "3y", "--format", "csv", "--as", "mx.oficial"
+                ).output
+            )
+        )
+    )
     assert rows and {"official_id", "due_on", "state"} <= set(rows[0])
     target = tmp_path / "due.ics"
-    result = run("recert", "due", "--within", "3y", "--format", "ics", "-o", str(target),
-                 "--as", "mx.oficial")
+    result = run(
+        "recert",
+        "due",
+        "--within",
+        "3y",
+        "--format",
+        "ics",
+        "-o",
+        str(target),
+        "--as",
+        "mx.oficial",
+    )
     assert result.exit_code == 0
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     events = calendar.walk("VEVENT")
@@ -118,21 +142,56 @@ def test_reminders_are_sent_once_through_smtp(run, smtp_sink, monkeypatch) -> No
 
 
 def test_revet_draw_commit_reveal_verify(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    opened = run("revet", "draw", "--period", "2026-12", "--rate", "0.2", "--scope", "taskforce:JTF-NORTE",
-                 "--as", "mx.oficial")
+    opened = run(
+        "revet",
+        "draw",
+        "--period",
+        "2026-12",
+        "--rate",
+        "0.2",
+        "--scope",
+        "taskforce:JTF-NORTE",
+        "--as",
+        "mx.oficial",
+    )
     assert opened.exit_code == 0, opened.output
     draw_id = opened.output.split()[1]
     uuid.UUID(draw_id)
-    again = run("revet", "draw", "--period", "2026-12", "--rate", "0.5", "--scope", "taskforce:JTF-NORTE",
-                "--as", "mx.oficial")
+    again = run(
+        "revet",
+        "draw",
+        "--period",
+        "2026-12",
+        "--rate",
+        "0.5",
+        "--scope",
+        "taskforce:JTF-NORTE",
+        "--as",
+        "mx.oficial",
+    )
     assert again.exit_code == 6 and "cannot be repeated" in again.output
     mx_secret, us_secret = tmp_path / "mx.secret", tmp_path / "us.secret"
-    assert run("revet", "commit", draw_id, "--secret-file", str(mx_secret), "--as", "mx.oficial").exit_code == 0
+    assert (
+        run(
+            "revet", "commit", draw_id, "--secret-file", str(mx_secret), "--as", "mx.oficial"
+        ).exit_code
+        == 0
+    )
     assert stat.S_IMODE(mx_secret.stat().st_mode) == 0o600
     early = run("revet", "reveal", draw_id, "--secret-file", str(mx_secret), "--as", "mx.oficial")
     assert early.exit_code == 6
-    assert run("revet", "commit", draw_id, "--secret-file", str(us_secret), "--as", "us.officer").exit_code == 0
-    assert run("revet", "reveal", draw_id, "--secret-file", str(mx_secret), "--as", "mx.oficial").exit_code == 0
+    assert (
+        run(
+            "revet", "commit", draw_id, "--secret-file", str(us_secret), "--as", "us.officer"
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "revet", "reveal", draw_id, "--secret-file", str(mx_secret), "--as", "mx.oficial"
+        ).exit_code
+        == 0
+    )
     drawn = run("revet", "reveal", draw_id, "--secret-file", str(us_secret), "--as", "us.officer")
     assert "Drawn with seed" in drawn.output
     verified = run("revet", "verify", draw_id, "--as", "us.auditor")
@@ -143,13 +202,26 @@ def test_taskforce_status_check_and_override_vote(run) -> None:  # type: ignore[
     status = run("taskforce", "status", "JTF-NORTE", "--as", "mx.oficial")
     assert status.exit_code == 0 and "ACTIVE" in status.output and "valid pass" in status.output
     assert "Checked" in run("taskforce", "check").output
-    filed = run("overrides", "request", "--task-force", "JTF-NORTE", "--reason", "Operación Alba",
-                "--days", "30", "--as", "mx.oficial")
+    filed = run(
+        "overrides",
+        "request",
+        "--task-force",
+        "JTF-NORTE",
+        "--reason",
+        "Operación Alba",
+        "--days",
+        "30",
+        "--as",
+        "mx.oficial",
+    )
     request_id = filed.output.split()[2]
     refused = run("overrides", "vote", request_id, "--approve", "--as", "mx.oficial")
     assert refused.exit_code == 4
     for who in ("us.commissioner.doj", "us.commissioner.dhs"):
         assert "pending" in run("overrides", "vote", request_id, "--approve", "--as", who).output
-    assert "approved" in run("overrides", "vote", request_id, "--approve", "--as", "us.commissioner.dos").output
+    assert (
+        "approved"
+        in run("overrides", "vote", request_id, "--approve", "--as", "us.commissioner.dos").output
+    )
     listing = run("overrides", "list", "--as", "us.commissioner.dos").output
     assert "US-DHS, US-DOJ, US-DOS" in listing

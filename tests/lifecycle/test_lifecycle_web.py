@@ -21,11 +21,18 @@ from tests.web.conftest import PASSWORD, Login, csrf_of, sign_in
 def app(ctx: RegistryContext, lc: Lifecycle) -> Flask:
     from web import create_app
 
-    return create_app(ctx.settings, dataclasses.replace(ctx, clock=lc.clock), config={
-        "TESTING": False, "SECRET_KEY": "test-secret-key", "SESSION_COOKIE_SECURE": False,
-        "SESSION_COOKIE_NAME": "vetreg_session", "WTF_CSRF_SSL_STRICT": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    return create_app(
+        ctx.settings,
+        dataclasses.replace(ctx, clock=lc.clock),
+        config={
+            "TESTING": False,
+            "SECRET_KEY": "test-secret-key",
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_NAME": "vetreg_session",
+            "WTF_CSRF_SSL_STRICT": False,
+            "RATELIMIT_ENABLED": False,
+        },
+    )
 
 
 def _login(ctx: RegistryContext, clock: Clock, username: str, agency: str, role: str) -> Login:
@@ -34,13 +41,19 @@ def _login(ctx: RegistryContext, clock: Clock, username: str, agency: str, role:
     from registry.services import auth
 
     operator = Actor.system_operator("tests")
-    user_id = accounts.add_user(ctx.uow(), operator, username=username, agency_code=agency,
-                                roles=[role], password=PASSWORD)
+    user_id = accounts.add_user(
+        ctx.uow(), operator, username=username, agency_code=agency, roles=[role], password=PASSWORD
+    )
     enrolment = auth.start_enrolment(ctx.uow(), user_id)
     auth.confirm_enrolment(ctx.uow(), user_id, pyotp.TOTP(enrolment.secret).at(clock()))
     clock.advance(seconds=30)
-    return Login(username, PASSWORD, enrolment.secret, user_id,
-                 accounts.actor_by_username(ctx.uow(), username))
+    return Login(
+        username,
+        PASSWORD,
+        enrolment.secret,
+        user_id,
+        accounts.actor_by_username(ctx.uow(), username),
+    )
 
 
 def _client(app: Flask, login: Login, clock: Clock) -> FlaskClient:
@@ -71,8 +84,9 @@ def test_commissioners_vote_on_the_web(app: Flask, lc: Lifecycle) -> None:
     senior = lc.vetted(n=0)
     tf = lc.task_force("JTF-VOTE", senior)
     lc.evaluate(senior, lc.clock().date(), outcome="refused")
-    request_id = overrides.request_override(lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=15,
-                                            reason="Relevo del mando en curso")
+    request_id = overrides.request_override(
+        lc.ctx.uow(), lc.mx, task_force_id=tf, duration_days=15, reason="Relevo del mando en curso"
+    )
     for department, agency in (("doj", "US-DOJ"), ("dhs", "US-CBP"), ("dos", "US-DOS")):
         login = _login(lc.ctx, lc.clock, f"web.commissioner.{department}", agency, "commissioner")
         client = _client(app, login, lc.clock)
@@ -80,10 +94,15 @@ def test_commissioners_vote_on_the_web(app: Flask, lc: Lifecycle) -> None:
         assert "JTF-VOTE" in listing
         page = client.get(f"/lifecycle/overrides/{request_id}").get_data(as_text=True)
         assert "Relevo del mando" in page
-        response = client.post(f"/lifecycle/overrides/{request_id}/vote",
-                               data={"csrf_token": csrf_of(page), "decision": "approve"})
+        response = client.post(
+            f"/lifecycle/overrides/{request_id}/vote",
+            data={"csrf_token": csrf_of(page), "decision": "approve"},
+        )
         assert response.status_code == HTTPStatus.FOUND
-    assert overrides.get_override(lc.ctx.uow(), lc.commissioners["US-DOS"], request_id).status == "approved"
+    assert (
+        overrides.get_override(lc.ctx.uow(), lc.commissioners["US-DOS"], request_id).status
+        == "approved"
+    )
 
 
 def test_api_status_and_due_list(ctx: RegistryContext, lc: Lifecycle) -> None:
@@ -96,8 +115,9 @@ def test_api_status_and_due_list(ctx: RegistryContext, lc: Lifecycle) -> None:
     senior = lc.vetted(n=0)
     tf = lc.task_force("JTF-API", senior)
     lc.evaluate(senior, lc.clock().date(), outcome="fail")
-    secret = accounts.create_token(ctx.uow(), Actor.system_operator("t"), name="t", days=1,
-                                   username="mx.vettingofficer")[1]
+    secret = accounts.create_token(
+        ctx.uow(), Actor.system_operator("t"), name="t", days=1, username="mx.vettingofficer"
+    )[1]
     headers = {"Authorization": f"Bearer {secret}"}
     body = client.get(f"/api/v1/taskforces/{tf}/status", headers=headers).get_json()
     assert body["status"] == "suspended" and body["funding_suspended"] is True
@@ -105,5 +125,11 @@ def test_api_status_and_due_list(ctx: RegistryContext, lc: Lifecycle) -> None:
     due = client.get("/api/v1/recertification/due?within=400d", headers=headers).get_json()
     assert due["total"] >= 1
     refused = client.get("/api/v1/recertification/due?within=later", headers=headers)
-    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY or refused.status_code == HTTPStatus.BAD_REQUEST
-    assert "/api/v1/taskforces/{task_force_id}/status" in client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert (
+        refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+        or refused.status_code == HTTPStatus.BAD_REQUEST
+    )
+    assert (
+        "/api/v1/taskforces/{task_force_id}/status"
+        in client.get("/api/v1/openapi.json").get_json()["paths"]
+    )

@@ -32,7 +32,9 @@ def test_add_months_clamps_to_month_end() -> None:
 def test_default_due_dates_and_leap_day(lc: Lifecycle) -> None:
     official = lc.official()
     lc.evaluate(official, "2024-02-29")
-    assert _due(lc, official) == dt.date(2027, 2, 28)  # 36 months, 29 Feb clamped (SQL, both backends)
+    assert _due(lc, official) == dt.date(
+        2027, 2, 28
+    )  # 36 months, 29 Feb clamped (SQL, both backends)
     member = lc.vetted(n=1, on=dt.date(2026, 2, 1))
     lc.task_force("JTF-A", member)
     assert _due(lc, member) == dt.date(2027, 2, 1)  # joint task-force members: 12 months
@@ -41,31 +43,40 @@ def test_default_due_dates_and_leap_day(lc: Lifecycle) -> None:
 def test_policy_change_recomputes_due_dates_and_is_audited(lc: Lifecycle, operator) -> None:
     police = lc.official()  # MX-GN: police
     lc.evaluate(police, "2024-02-29")
-    changed = recertification.set_policy(lc.ctx.uow(), operator, country="MX", sector="police",
-                                         task_force=False, months=24)
+    changed = recertification.set_policy(
+        lc.ctx.uow(), operator, country="MX", sector="police", task_force=False, months=24
+    )
     assert changed >= 1
     assert _due(lc, police) == dt.date(2026, 2, 28)
     rules = recertification.list_policy(lc.ctx.uow(), operator)
     assert any(r.country == "MX" and r.sector == "police" and r.months == 24 for r in rules)
     # Removing the rule restores the default.
-    recertification.set_policy(lc.ctx.uow(), operator, country="MX", sector="police",
-                               task_force=False, months=None)
+    recertification.set_policy(
+        lc.ctx.uow(), operator, country="MX", sector="police", task_force=False, months=None
+    )
     assert _due(lc, police) == dt.date(2027, 2, 28)
     with lc.ctx.uow() as uow:
-        from registry.models import AuditEvent
         from sqlalchemy import select
-        actions = list(uow.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.action == "recert.policy_set")))
+
+        from registry.models import AuditEvent
+
+        actions = list(
+            uow.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action == "recert.policy_set")
+            )
+        )
     assert len(actions) == 2
 
 
 def test_policy_is_admin_only_and_checked(lc: Lifecycle, operator) -> None:
     with pytest.raises(PermissionDenied):
-        recertification.set_policy(lc.ctx.uow(), lc.mx, country=None, sector=None,
-                                   task_force=False, months=12)
+        recertification.set_policy(
+            lc.ctx.uow(), lc.mx, country=None, sector=None, task_force=False, months=12
+        )
     with pytest.raises(ValidationFailed) as caught:
-        recertification.set_policy(lc.ctx.uow(), operator, country="CA", sector="navy",
-                                   task_force=False, months=0)
+        recertification.set_policy(
+            lc.ctx.uow(), operator, country="CA", sector="navy", task_force=False, months=0
+        )
     assert {p.field for p in caught.value.problems} == {"country", "sector", "months"}
 
 
@@ -141,15 +152,20 @@ def test_reminders_are_recorded_once_and_follow_policy_changes(lc: Lifecycle, op
     lc.clock.set_date(dt.date(2026, 4, 20))  # 25 days left
     assert notifications.queue_reminders(lc.ctx.uow(), operator) == 1
     # The policy moves the due date (24 months: 2025-05-15, overdue): a new reminder, once.
-    recertification.set_policy(lc.ctx.uow(), operator, country=None, sector=None,
-                               task_force=False, months=24)
+    recertification.set_policy(
+        lc.ctx.uow(), operator, country=None, sector=None, task_force=False, months=24
+    )
     assert notifications.queue_reminders(lc.ctx.uow(), operator) == 1
     assert notifications.queue_reminders(lc.ctx.uow(), operator) == 0
     # A late-recorded pass starts a new cycle with no reminder owed yet.
     lc.evaluate(official, "2026-04-01")
     assert notifications.queue_reminders(lc.ctx.uow(), operator) == 0
     with lc.ctx.uow() as uow:
-        rows = uow.session.execute(select(Notification.due_on, Notification.stage)
-                                   .order_by(Notification.created_at)).all()
-    assert [tuple(r) for r in rows] == [(dt.date(2026, 5, 15), "90"), (dt.date(2026, 5, 15), "30"),
-                                        (dt.date(2025, 5, 15), "overdue")]
+        rows = uow.session.execute(
+            select(Notification.due_on, Notification.stage).order_by(Notification.created_at)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (dt.date(2026, 5, 15), "90"),
+        (dt.date(2026, 5, 15), "30"),
+        (dt.date(2025, 5, 15), "overdue"),
+    ]

@@ -19,7 +19,9 @@ from tests.lifecycle.conftest import Lifecycle
 
 
 def _ids(n: int) -> list[uuid.UUID]:
-    return [uuid.UUID(bytes=hashlib.sha256(f"official-{i}".encode()).digest()[:16]) for i in range(n)]
+    return [
+        uuid.UUID(bytes=hashlib.sha256(f"official-{i}".encode()).digest()[:16]) for i in range(n)
+    ]
 
 
 def test_same_inputs_always_select_the_same_officials() -> None:
@@ -34,7 +36,9 @@ def test_same_inputs_always_select_the_same_officials() -> None:
 def test_selection_frequencies_match_rate_and_weights() -> None:
     """Over 400 fixed seeds, each weight class is drawn at k·w/W (absolute tolerance 0.012)."""
     ids = _ids(1000)
-    weights = {o: (6 if i < 50 else 3 if i < 250 else 2 if i < 350 else 1) for i, o in enumerate(ids)}
+    weights = {
+        o: (6 if i < 50 else 3 if i < 250 else 2 if i < 350 else 1) for i, o in enumerate(ids)
+    }
     roster = list(weights.items())
     k = revetting.sample_size(Decimal("0.05"), len(roster))
     assert k == 50
@@ -79,8 +83,16 @@ def _complete(lc: Lifecycle, draw: uuid.UUID) -> None:
 
 def _mx_roster(lc: Lifecycle, n: int) -> list[uuid.UUID]:
     people = [lc.vetted(n=i) for i in range(n)]
-    add_employment(lc.ctx.uow(), lc.mx, people[0], agency_code="MX-GN", position="Comisario",
-                   rank="comisario general", seniority=9, started_on="2010-01-01")
+    add_employment(
+        lc.ctx.uow(),
+        lc.mx,
+        people[0],
+        agency_code="MX-GN",
+        position="Comisario",
+        rank="comisario general",
+        seniority=9,
+        started_on="2010-01-01",
+    )
     return people
 
 
@@ -98,8 +110,9 @@ def test_draw_is_verifiable_and_detects_a_roster_changed_after_commitment(lc: Li
     assert report.selected == sorted(view.selected, key=str)
     # Someone slips an official into the committed roster afterwards (inserts are not blocked).
     with lc.ctx.uow() as uow:
-        uow.session.execute(insert(RevetRosterEntry).values(
-            draw_id=draw, official_id=uuid.uuid4(), weight=50))
+        uow.session.execute(
+            insert(RevetRosterEntry).values(draw_id=draw, official_id=uuid.uuid4(), weight=50)
+        )
         uow.session.commit()
     report = revetting.verify_draw(lc.ctx.uow(), auditor, draw)
     assert not report.ok
@@ -120,8 +133,13 @@ def test_second_draw_for_the_same_period_and_scope_is_refused(lc: Lifecycle) -> 
     with pytest.raises(Conflict, match="cannot be repeated"):
         revetting.open_draw(lc.ctx.uow(), lc.mx, period="2026-12", rate="0.5")
     with pytest.raises(Conflict, match="cannot be repeated"):
-        revetting.open_draw(lc.ctx.uow(), lc.world.actor("MX", "vetting_officer"), period="2026-12",
-                            rate="0.05", scope="country:mx")
+        revetting.open_draw(
+            lc.ctx.uow(),
+            lc.world.actor("MX", "vetting_officer"),
+            period="2026-12",
+            rate="0.05",
+            scope="country:mx",
+        )
 
 
 def test_draw_input_is_checked_and_scoped(lc: Lifecycle) -> None:
@@ -130,13 +148,15 @@ def test_draw_input_is_checked_and_scoped(lc: Lifecycle) -> None:
     fields = {p.field for p in caught.value.problems}
     assert fields == {"period", "rate", "scope"}
     with pytest.raises(PermissionDenied):
-        revetting.open_draw(lc.ctx.uow(), lc.world.actor("MX", "screener"), period="2026-12", rate="0.1")
+        revetting.open_draw(
+            lc.ctx.uow(), lc.world.actor("MX", "screener"), period="2026-12", rate="0.1"
+        )
 
 
 def test_one_commitment_per_country_and_only_the_committer_reveals(lc: Lifecycle) -> None:
     _mx_roster(lc, 2)
     draw = revetting.open_draw(lc.ctx.uow(), lc.mx, period="2026-11", rate="0.5")
-    secret, commitment = _secret()
+    _secret_value, commitment = _secret()
     revetting.commit_secret(lc.ctx.uow(), lc.mx, draw, commitment)
     with pytest.raises(Conflict, match="already committed"):
         revetting.commit_secret(lc.ctx.uow(), lc.mx, draw, commitment)

@@ -70,13 +70,29 @@ class DueListOut(BaseModel):
 
 def _status_out(view: taskforces.TaskForceStatusView) -> TaskForceStatusOut:
     return TaskForceStatusOut(
-        id=view.id, code=view.code, name=view.name, joint=view.joint, status=view.status.value,
-        funding_suspended=view.funding_suspended, compliant=view.compliant,
+        id=view.id,
+        code=view.code,
+        name=view.name,
+        joint=view.joint,
+        status=view.status.value,
+        funding_suspended=view.funding_suspended,
+        compliant=view.compliant,
         suspended_since=view.suspended_since,
-        reasons=[ReasonOut(official_id=r.official_id, rule=r.rule, senior=r.senior, noted_at=r.noted_at)
-                 for r in view.reasons],
-        members=[MemberOut(official_id=m.official_id, official_country=m.official_country.value,
-                           senior=m.senior, due_on=m.due_on, breach=m.breach) for m in view.members])
+        reasons=[
+            ReasonOut(official_id=r.official_id, rule=r.rule, senior=r.senior, noted_at=r.noted_at)
+            for r in view.reasons
+        ],
+        members=[
+            MemberOut(
+                official_id=m.official_id,
+                official_country=m.official_country.value,
+                senior=m.senior,
+                due_on=m.due_on,
+                breach=m.breach,
+            )
+            for m in view.members
+        ],
+    )
 
 
 @api.get("/taskforces/<task_force_id>/status")
@@ -92,10 +108,28 @@ def task_force_status(task_force_id: str) -> Any:
 def due_list(query: DueQuery) -> Any:
     """Officials due for recertification within the window, overdue, never vetted or failed."""
     items, total = recertification.due_list(
-        registry().uow(), current_actor(), within=query.within, agency=query.agency,
-        include_unvetted=query.include_unvetted, limit=query.limit, offset=query.offset)
-    out = DueListOut(total=total, items=[DueItemOut(
-        official_id=i.official_id, agency=i.agency, country=i.country, task_force=i.task_force,
-        state=i.state, last_pass_on=i.last_pass_on, due_on=i.due_on, days_left=i.days_left)
-        for i in items])
+        registry().uow(),
+        current_actor(),
+        within=query.within,
+        agency=query.agency,
+        include_unvetted=query.include_unvetted,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    out = DueListOut(
+        total=total,
+        items=[
+            DueItemOut(
+                official_id=i.official_id,
+                agency=i.agency,
+                country=i.country,
+                task_force=i.task_force,
+                state=i.state,
+                last_pass_on=i.last_pass_on,
+                due_on=i.due_on,
+                days_left=i.days_left,
+            )
+            for i in items
+        ],
+    )
     return out

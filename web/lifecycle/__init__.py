@@ -5,7 +5,16 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,14 +28,22 @@ from web.session import actor, registry_context, uow
 bp = Blueprint("lifecycle", __name__, url_prefix="/lifecycle")
 nav_entry(bp, "lifecycle.due", _l("Recertification"), Permission.SCHEDULE_READ, order=45)
 nav_entry(bp, "lifecycle.compliance", _l("Compliance"), Permission.TASKFORCE_READ, order=46)
-nav_entry(bp, "lifecycle.override_list", _l("Overrides"),
-          (Permission.OVERRIDE_VOTE, Permission.OVERRIDE_REQUEST), order=47)
+nav_entry(
+    bp,
+    "lifecycle.override_list",
+    _l("Overrides"),
+    (Permission.OVERRIDE_VOTE, Permission.OVERRIDE_REQUEST),
+    order=47,
+)
 nav_entry(bp, "lifecycle.draws", _l("Re-vetting draws"), Permission.REVET_DRAW, order=48)
 
 
 def _filters() -> dict[str, Any]:
-    return {"within": request.args.get("within", "30d"), "agency": request.args.get("agency") or None,
-            "include_unvetted": request.args.get("unvetted", "yes") == "yes"}
+    return {
+        "within": request.args.get("within", "30d"),
+        "agency": request.args.get("agency") or None,
+        "include_unvetted": request.args.get("unvetted", "yes") == "yes",
+    }
 
 
 @bp.get("/due")
@@ -36,14 +53,23 @@ def due() -> Any:
     size = current_app.config.get("PAGE_SIZE", 50)
     page = page_number()
     try:
-        items, total = recertification.due_list(uow(), actor(), limit=size, offset=(page - 1) * size,
-                                                 **filters)
+        items, total = recertification.due_list(
+            uow(), actor(), limit=size, offset=(page - 1) * size, **filters
+        )
     except ValidationFailed as exc:
-        return refused("lifecycle/due.html", exc, items=[], total=0, page=1, pages=1,
-                       filters=filters)
+        return refused(
+            "lifecycle/due.html", exc, items=[], total=0, page=1, pages=1, filters=filters
+        )
     pages = max(1, (total + size - 1) // size)
-    return render_template("lifecycle/due.html", items=items, total=total, page=page, pages=pages,
-                           filters=filters, errors={})
+    return render_template(
+        "lifecycle/due.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        errors={},
+    )
 
 
 @bp.get("/due.<fmt>")
@@ -53,11 +79,17 @@ def due_export(fmt: str) -> Any:
         return render_template("error.html", message=_("Unknown format.")), HTTPStatus.NOT_FOUND
     items = list(recertification.iter_due(uow(), actor(), **_filters()))
     if fmt == "csv":
-        return Response(schedule_export.to_csv(items), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=recertification-due.csv"})
+        return Response(
+            schedule_export.to_csv(items),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=recertification-due.csv"},
+        )
     now = registry_context().clock()
-    return Response(schedule_export.to_ics(items, now.date(), now), mimetype="text/calendar",
-                    headers={"Content-Disposition": "attachment; filename=recertification-due.ics"})
+    return Response(
+        schedule_export.to_ics(items, now.date(), now),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "attachment; filename=recertification-due.ics"},
+    )
 
 
 @bp.get("/compliance")
@@ -67,9 +99,20 @@ def compliance() -> Any:
     page = page_number()
     suspended = request.args.get("suspended") == "yes"
     views, total = taskforces.list_task_force_status(
-        uow(), actor(), status="suspended" if suspended else None, limit=size, offset=(page - 1) * size)
-    return render_template("lifecycle/compliance.html", views=views, total=total, page=page,
-                           pages=max(1, (total + size - 1) // size), suspended=suspended)
+        uow(),
+        actor(),
+        status="suspended" if suspended else None,
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    return render_template(
+        "lifecycle/compliance.html",
+        views=views,
+        total=total,
+        page=page,
+        pages=max(1, (total + size - 1) // size),
+        suspended=suspended,
+    )
 
 
 @bp.get("/compliance/<task_force_id>")
@@ -95,12 +138,19 @@ def override_new() -> Any:
     try:
         days = int(values["duration_days"]) if values["duration_days"].strip().isdigit() else -1
         request_id = overrides.request_override(
-            uow(), actor(), task_force_id=values["task_force"], reason=values["reason"],
-            duration_days=days, official_id=values["official"].strip() or None)
+            uow(),
+            actor(),
+            task_force_id=values["task_force"],
+            reason=values["reason"],
+            duration_days=days,
+            official_id=values["official"].strip() or None,
+        )
     except (ValidationFailed, Conflict) as exc:
         return refused("lifecycle/override_new.html", exc, values=values)
-    flash(_("The request was filed; it takes effect once every required department approves."),
-          "success")
+    flash(
+        _("The request was filed; it takes effect once every required department approves."),
+        "success",
+    )
     return redirect(url_for("lifecycle.override_show", request_id=request_id))
 
 
