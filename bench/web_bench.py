@@ -308,6 +308,8 @@ def run(backend: str, args: argparse.Namespace) -> tuple[Stats, float]:
             rng = random.Random(seed)
             while time.monotonic() < stop:
                 client.step(rng)
+                if args.think:
+                    time.sleep(rng.expovariate(1 / args.think))
 
         threads = [threading.Thread(target=loop, args=(c, i)) for i, c in enumerate(clients)]
         started = time.monotonic()
@@ -364,6 +366,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause in seconds between a client's actions (0: none, a stress test)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "VETREG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -372,6 +380,11 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     ok = True
+    print(
+        f"{args.clients} clients, {args.duration:.0f} s, think {args.think} s, "
+        f"{args.workers} workers x {args.threads} threads, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for backend in backends:
         stats, elapsed = run(backend, args)
         ok = report(backend, stats, elapsed) and ok
