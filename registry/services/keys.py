@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -121,15 +121,21 @@ def _new_kek_rotation(ctx: RegistryContext, actor: Actor) -> Callable[[UnitOfWor
 
 
 def _rewrap_batch(ctx: RegistryContext, rotation_id: uuid.UUID, target: str, size: int) -> int:
-    """Re-wrap up to `size` data keys under `target`; a key shredded meanwhile stays shredded."""
+    """Re-wrap up to `size` data keys under `target`.
+
+    The keys are read in one short transaction and re-wrapped outside any (an HSM takes a
+    while); the write changes a row only if it still holds what was read, so a key shredded
+    meanwhile stays shredded and nothing is wrapped twice.
+    """
     provider, table = ctx.provider, cast(Table, DataKey.__table__)
     with ctx.session_factory() as session:
         rows = session.execute(_live_data_keys(target).order_by(DataKey.id).limit(size)).all()
-        if not rows:
-            return 0
-        params = [{"b_id": key_id, "b_kek": kek_id, "b_old": wrapped,
-                   "b_new": provider.wrap(target, provider.unwrap(kek_id, wrapped))}
-                  for key_id, kek_id, wrapped in rows]
+    if not rows:
+        return 0
+    params = [{"b_id": key_id, "b_kek": kek_id, "b_old": wrapped,
+               "b_new": provider.wrap(target, provider.unwrap(kek_id, wrapped))}
+              for key_id, kek_id, wrapped in rows]
+    with ctx.session_factory() as session:
         session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.kek_id == bindparam("b_kek"),
@@ -140,7 +146,7 @@ def _rewrap_batch(ctx: RegistryContext, rotation_id: uuid.UUID, target: str, siz
         session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
                         .values(done=KeyRotation.done + len(rows)))
         session.commit()
-        return len(rows)
+    return len(rows)
 
 
 def _kek_users(session: Session, kek_id: str) -> int:
@@ -234,40 +240,70 @@ def identity_of(vault: Vault, official: Official) -> Identity:
                     text_date(v["birth_date"]), v["sex"], v["curp"])
 
 
+def _missing(version: int) -> Any:
+    return ~exists().where(OfficialIndex.official_id == Official.id,
+                           OfficialIndex.key_version == version)
+
+
+def _index_rows(keyring: Keyring, vault: Vault, officials: Sequence[Official],
+                version: int) -> list[dict[str, Any]]:
+    """The blind-index rows of `officials` under `version` (computed in memory)."""
+    rows = []
+    for official in officials:
+        vault.remember(official.data_key)
+        digests = {(kind, keyring.blind_index(kind, parts, version))
+                   for kind, parts in blocking_keys(normalise(identity_of(vault, official)))}
+        rows += [{"official_id": official.id, "kind": kind, "key_version": version,
+                  "digest": digest} for kind, digest in sorted(digests)]
+    return rows
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(cast(Table, OfficialIndex.__table__)), rows)
+
+
 def _build(session: Session, keyring: Keyring, version: int, after: uuid.UUID | None,
            size: int) -> tuple[int, uuid.UUID | None]:
     """Index up to `size` officials lacking rows of `version`, after id `after` (in id order)."""
-    missing = ~exists().where(OfficialIndex.official_id == Official.id,
-                              OfficialIndex.key_version == version)
-    query = _indexable().where(missing).order_by(Official.id).limit(size)
+    query = _indexable().where(_missing(version)).order_by(Official.id).limit(size)
     if after is not None:
         query = query.where(Official.id > after)
     officials = session.scalars(query).unique().all()
     if not officials:
         return 0, None
-    vault = Vault(session, keyring)
-    rows = []
-    for official in officials:
-        digests = {(kind, keyring.blind_index(kind, parts, version))
-                   for kind, parts in blocking_keys(normalise(identity_of(vault, official)))}
-        rows += [{"official_id": official.id, "kind": kind, "key_version": version,
-                  "digest": digest} for kind, digest in sorted(digests)]
-    if rows:
-        session.execute(insert(OfficialIndex), rows)
+    _insert(session, _index_rows(keyring, Vault(session, keyring), officials, version))
     return len(officials), officials[-1].id
 
 
 def _build_batch(ctx: RegistryContext, rotation_id: uuid.UUID, version: int,
                  after: uuid.UUID | None, size: int) -> tuple[int, uuid.UUID | None]:
-    # Exclusive: a writer re-indexing an official must not interleave with its rebuild.
-    with ctx.session_factory(info={EXCLUSIVE_KEY_LOCK: True}) as session:
+    """Index one batch: read, compute outside any transaction, then write what is unchanged.
+
+    The write transaction excludes every other one (on SQLite all do; on PostgreSQL through
+    the key lock), so an official re-indexed by a writer since the read is seen by its version
+    and left for the catch-up pass, never indexed from its old identity.
+    """
+    with ctx.session_factory() as session:
         sync_keyring(session.connection(), ctx.keyring)
-        count, last = _build(session, ctx.keyring, version, after, size)
-        if count:
-            session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
-                            .values(done=KeyRotation.done + count))
+        query = _indexable().where(_missing(version)).order_by(Official.id).limit(size)
+        if after is not None:
+            query = query.where(Official.id > after)
+        officials = session.scalars(query).unique().all()
+        session.expunge_all()  # keep the loaded rows; end the transaction before the work
+    if not officials:
+        return 0, None
+    read = {o.id: o.version for o in officials}
+    rows = _index_rows(ctx.keyring, Vault(session, ctx.keyring), officials, version)
+    with ctx.session_factory(info={EXCLUSIVE_KEY_LOCK: True}) as session:
+        current = (select(Official.id, Official.version).join(Official.data_key)
+                   .where(Official.id.in_(read), DataKey.wrapped.is_not(None), _missing(version)))
+        unchanged = {i for i, v in session.execute(current) if read[i] == v}  # not shredded
+        _insert(session, [r for r in rows if r["official_id"] in unchanged])
+        session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
+                        .values(done=KeyRotation.done + len(unchanged)))
         session.commit()
-        return count, last
+    return len(unchanged), officials[-1].id
 
 
 def _switch_index(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID, size: int) -> None:
@@ -296,7 +332,7 @@ def _switch_index(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID, si
 def _drop_old_rows(ctx: RegistryContext, target: int, size: int) -> int:
     with ctx.session_factory() as session:
         owners = (select(OfficialIndex.official_id).where(OfficialIndex.key_version != target)
-                  .limit(size))
+                  .distinct().limit(size))
         result = session.execute(delete(OfficialIndex).where(
             OfficialIndex.key_version != target,
             OfficialIndex.official_id.in_(owners.scalar_subquery())))

@@ -1,0 +1,198 @@
+"""Key rotation throughput, and how much it slows screening running at the same time.
+
+For each backend: registers N synthetic officials (every tenth listed, so screenings decrypt
+and hit), measures screening alone, then runs `rotate_kek` and `rotate_index` while another
+process screens, and prints records/s for each rotation and the screening slowdown
+(screenings/s alone ÷ screenings/s during rotation; 1.0 = no slowdown).
+
+    .venv/bin/python bench/rotation_bench.py --n 10000              # both backends
+    .venv/bin/python bench/rotation_bench.py --n 100000 --backend sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing as mp
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from registry.config import Settings  # noqa: E402
+from registry.context import RegistryContext  # noqa: E402
+from registry.identity import Identity  # noqa: E402
+from registry.models import Agency  # noqa: E402
+from registry.models.enums import (  # noqa: E402
+    EntryReason,
+    HandlingCode,
+    InformationReliability,
+    SourceReliability,
+)
+from registry.policy import Actor  # noqa: E402
+from registry.services import accounts, agencies, keys  # noqa: E402
+from registry.services.accounts import actor_by_username  # noqa: E402
+from registry.services.entries import CleanEntry, new_entry  # noqa: E402
+from registry.services.officials import new_official  # noqa: E402
+from registry.services.screening import ScreeningInput, screen  # noqa: E402
+from registry.services.setup import initialise  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+GIVEN = ["MARIA", "JOSE", "JUAN", "ANA", "LUIS", "ROSA", "CARLOS", "LAURA", "MIGUEL", "SOFIA"]
+SURNAMES = ["HERNANDEZ", "GARCIA", "MARTINEZ", "LOPEZ", "GONZALEZ", "PEREZ", "RODRIGUEZ",
+            "SANCHEZ", "RAMIREZ", "CRUZ", "FLORES", "GOMEZ", "MORALES", "VAZQUEZ", "REYES"]
+_ALPHABET = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ"
+_CONSONANTS = "BCDFGHJKLMNPQRSTVWXZ"
+BASELINE_SECONDS = 8.0
+
+
+def person(n: int) -> Identity:
+    """A distinct synthetic person with a valid CURP (unique for n < 336,000)."""
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=n % 16_800)
+    c = _CONSONANTS
+    curp = (f"XEXX{birth:%y%m%d}{'HM'[n % 2]}DF{c[n // 16_800 % 20]}"
+            f"{c[n // 336_000 % 20]}X0")
+    total = sum(_ALPHABET.index(ch) * (18 - i) for i, ch in enumerate(curp))
+    curp += str((10 - total % 10) % 10)
+    return Identity(f"{GIVEN[n % 10]} {GIVEN[n // 10 % 10]}", SURNAMES[n % 15],
+                    SURNAMES[n // 15 % 15], birth, "HM"[n % 2], curp)
+
+
+def setup(backend: str, n: int, folder: Path) -> Settings:
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    else:
+        name = f"vetreg_rot_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        url = f"{base}/{name}"
+    settings = Settings(instance_dir=folder, database_url=url, key_file=folder / "vetreg.keys")
+    initialise(settings)
+    ctx = RegistryContext.open(settings)
+    operator = Actor.system_operator("bench")
+    agencies.add_agency(ctx.uow(), operator, code="MX-GN", name="Guardia Nacional", country="MX",
+                        sector="police", level="federal")
+    for username, role in (("officer", "vetting_officer"), ("screener", "screener")):
+        accounts.add_user(ctx.uow(), operator, username=username, agency_code="MX-GN",
+                          roles=[role])
+    officer = actor_by_username(ctx.uow(), "officer")
+    started = time.perf_counter()
+    for start in range(0, n, 1000):
+        uow = ctx.uow()
+        with uow:
+            agency = uow.session.get(Agency, officer.agency_id)
+            assert agency is not None
+            for i in range(start, min(n, start + 1000)):
+                official = new_official(uow, officer, person(i), {}, agency.id, agency.country)
+                uow.audit.append(officer, "official.register", object_type="official",
+                                 object_id=official.id)
+                if i % 10 == 0:
+                    entry = new_entry(uow, officer, official, agency, CleanEntry(
+                        EntryReason.FAILED_VETTING, f"B-{i}", "bench", dt.date(2024, 1, 1),
+                        HandlingCode.H1, SourceReliability.B,
+                        InformationReliability.KNOWN_TO_SOURCE, dt.date(2060, 1, 1), None, None,
+                        True))
+                    uow.audit.append(officer, "entry.create", object_type="entry",
+                                     object_id=entry.id)
+            uow.commit()
+    print(f"  populated {n} officials in {time.perf_counter() - started:.1f} s", flush=True)
+    ctx.close()
+    return settings
+
+
+def screen_loop(settings: Settings, n: int, stop: Any, ready: Any, out: Any) -> None:
+    """Screen random registered people until `stop` is set; report latencies (seconds)."""
+    ctx = RegistryContext.open(settings)
+    screener = actor_by_username(ctx.uow(), "screener")
+    rng = random.Random(7)
+    latencies: list[float] = []
+    hits = 0
+    ready.set()
+    while not stop.is_set():
+        who = person(rng.randrange(n))
+        query = ScreeningInput(who.given_names, who.paternal_surname, who.maternal_surname,
+                               who.birth_date, who.sex, who.curp)
+        began = time.perf_counter()
+        hits += screen(ctx.uow(), screener, "HIRING", query).is_hit
+        latencies.append(time.perf_counter() - began)
+    ctx.close()
+    out.put((latencies, hits))
+
+
+@dataclass
+class Load:
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    count: int
+
+
+def with_screening(settings: Settings, n: int, work: Any) -> tuple[Load, float, Any]:
+    """Run `work()` while another process screens; returns the load, the work's time, result."""
+    spawn = mp.get_context("spawn")
+    stop, ready, out = spawn.Event(), spawn.Event(), spawn.Queue()
+    proc = spawn.Process(target=screen_loop, args=(settings, n, stop, ready, out))
+    proc.start()
+    ready.wait(120)
+    time.sleep(0.5)
+    began = time.perf_counter()
+    result = work()
+    elapsed = time.perf_counter() - began
+    stop.set()
+    latencies, _hits = out.get(timeout=300)
+    proc.join(60)
+    lat = sorted(latencies) or [0.0]
+    load = Load(len(latencies) / max(elapsed, 1e-9), statistics.median(lat) * 1000,
+                lat[int(len(lat) * 0.95)] * 1000, len(latencies))
+    return load, elapsed, result
+
+
+def bench(backend: str, n: int, batch_size: int) -> None:
+    print(f"{backend}: {n} officials", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = setup(backend, n, Path(tmp))
+        ctx = RegistryContext.open(settings)
+        operator = Actor.system_operator("bench")
+        try:
+            alone, _, _ = with_screening(settings, n, lambda: time.sleep(BASELINE_SECONDS))
+            print(f"  screening alone: {alone.rate:.0f}/s (p50 {alone.p50_ms:.1f} ms, "
+                  f"p95 {alone.p95_ms:.1f} ms)", flush=True)
+            for kind, rotate in (("kek", keys.rotate_kek), ("index", keys.rotate_index)):
+                load, elapsed, report = with_screening(
+                    settings, n, lambda r=rotate: r(ctx, operator, batch_size=batch_size))
+                records = report.rotation.done
+                print(f"  rotate --{kind}: {records} records in {elapsed:.1f} s = "
+                      f"{records / elapsed:.0f} records/s; screening during it {load.rate:.0f}/s "
+                      f"(p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms), slowdown "
+                      f"x{alone.rate / max(load.rate, 1e-9):.2f}", flush=True)
+        finally:
+            ctx.close()
+            if backend == "postgresql":
+                name = settings.database_url.rsplit("/", 1)[1]
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="Officials to rotate.")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--batch-size", type=int, default=keys.BATCH_SIZE)
+    args = parser.parse_args()
+    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
+        bench(backend, args.n, args.batch_size)
+
+
+if __name__ == "__main__":
+    main()
