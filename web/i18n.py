@@ -83,6 +83,7 @@ FIELD_LABELS: dict[str, Any] = {
     "joint": _l("Joint"),
     "locale": _l("Language"),
     "user": _l("User"),
+    "answer": _l("Answer"),
     "name": _l("Name"),
     "days": _l("Days valid"),
     "query": _l("Search"),

@@ -22,6 +22,7 @@ from registry.models.enums import (
     SourceReliability,
     TaskForceStatus,
 )
+from registry.models.screening import ConfirmationStatus
 
 LABELS: dict[Enum, Any] = {
     EvaluationType.RECRUITMENT: _l("Recruitment"),
@@ -71,6 +72,9 @@ LABELS: dict[Enum, Any] = {
     RedressStatus.PENDING: _l("Pending"),
     RedressStatus.GRANTED: _l("Granted"),
     RedressStatus.DENIED: _l("Denied"),
+    ConfirmationStatus.PENDING: _l("Pending"),
+    ConfirmationStatus.CONFIRMED: _l("Confirmed"),
+    ConfirmationStatus.DENIED: _l("Denied"),
     Sex.MALE: _l("Male"),
     Sex.FEMALE: _l("Female"),
     Sex.NON_BINARY: _l("Non-binary"),
