@@ -14,6 +14,7 @@ from registry.services import keys as key_service
 from registry.services import retention as retention_service
 from registry.services.accounts import actor_by_username
 from registry.services.backup import create_backup, restore_backup
+from registry.services.key_status import key_status
 
 
 class _Bar:
@@ -80,7 +81,7 @@ def keys_rotate(what: str | None, batch_size: int) -> None:
 @handle_errors
 def keys_status() -> None:
     """KEKs and secret versions in use, with counts per version, and recent rotations."""
-    status = key_service.key_status(open_registry(), operator())
+    status = key_status(open_registry(), operator())
     click.echo("Key-encryption keys:")
     for kek in status.keks:
         flags = ", ".join(f for f, on in (("active", kek.active),

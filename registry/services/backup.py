@@ -238,12 +238,12 @@ def _check_keys(settings: Settings, connection: Connection) -> tuple[str, ...]:
     if missing:
         raise KeyUnavailable(f"{where} lacks {', '.join(missing)}: restore the key backup taken "
                              "with this data first (see docs/keys.md)")
-    samples = list(connection.execute(select(KeySecret.kek_id, KeySecret.wrapped).where(
-        KeySecret.state.in_(LOADED_STATES))))
+    samples: list[tuple[str, bytes]] = [(k, w) for k, w in connection.execute(
+        select(KeySecret.kek_id, KeySecret.wrapped).where(KeySecret.state.in_(LOADED_STATES)))]
     for kek_id in needed:
-        row = connection.execute(select(DataKey.kek_id, DataKey.wrapped).where(
-            DataKey.kek_id == kek_id, DataKey.wrapped.is_not(None)).limit(1)).first()
-        samples += [row] if row else []
+        row = connection.execute(select(DataKey.wrapped).where(
+            DataKey.kek_id == kek_id, DataKey.wrapped.is_not(None)).limit(1)).scalar()
+        samples += [(kek_id, row)] if row else []
     for kek_id, wrapped in samples:
         try:
             provider.unwrap(kek_id, wrapped)

@@ -14,6 +14,7 @@ from registry.models import AuditEvent, DataKey, KeySecret, Official, OfficialIn
 from registry.policy import Actor
 from registry.services import keys
 from registry.services.entries import get_entry
+from registry.services.key_status import key_status
 from registry.services.keys import identity_of
 from registry.services.officials import (
     OfficialInput,
@@ -122,7 +123,7 @@ def test_index_rotation_every_lookup_still_finds_its_record(
         with uow:
             found = find_by_curp(uow, curp)
             assert found is not None and found.id == official_id
-    status = keys.key_status(registry, operator)
+    status = key_status(registry, operator)
     versions = [(s.version, s.state) for s in status.secrets if s.purpose == "blind_index"]
     assert versions == [(1, "retired"), (2, "active")]
     assert status.secrets[0].index_rows == 0 and (status.secrets[1].index_rows or 0) > 80
@@ -171,7 +172,7 @@ def test_rotation_and_status_need_the_key_permission(
     registry: RegistryContext, people: World
 ) -> None:
     before = registry.provider.kek_ids()
-    for attempt in (keys.rotate_kek, keys.rotate_index, keys.key_status):
+    for attempt in (keys.rotate_kek, keys.rotate_index, key_status):
         with pytest.raises(PermissionDenied):
             attempt(registry, people.mx_officer)  # type: ignore[operator]
     assert registry.provider.kek_ids() == before
@@ -182,12 +183,12 @@ def test_status_counts_keys_per_version(
     registry: RegistryContext, people: World, operator: Actor
 ) -> None:
     populate(registry, 15)
-    status = keys.key_status(registry, operator)
+    status = key_status(registry, operator)
     assert [(k.kek_id, k.active, k.available, k.data_keys, k.secrets) for k in status.keks] == [
         ("file-1", True, True, 15, 2)]
     assert status.shredded_data_keys == 0 and status.rotations == []
     keys.rotate_kek(registry, operator)
-    status = keys.key_status(registry, operator)
+    status = key_status(registry, operator)
     assert [(k.kek_id, k.data_keys) for k in status.keks] == [("file-2", 15)]
     assert [(r.kind, r.state, r.done, r.total) for r in status.rotations] == [
         ("kek", "finished", 15, 15)]
