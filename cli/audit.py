@@ -153,10 +153,12 @@ def audit_checkpoint(cosign: bool, every: int | None, quiet: bool) -> None:
               help="Pin a witness's verifier key (offline; repeatable).")
 @click.option("--policy", metavar="MX,US", help="Countries needed for finality (offline).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes reading a large log (from 200,000 events) in parallel.")
 @AS_OPTION
 @handle_errors
 def audit_verify(export_dir: Path | None, log_key: str | None, witness_keys: tuple[str, ...],
-                 policy: str | None, as_json: bool, username: str | None) -> None:
+                 policy: str | None, as_json: bool, workers: int, username: str | None) -> None:
     """Recompute the whole tree and check every checkpoint, signature and cosignature.
 
     On failure, names the first bad event or checkpoint and exits 3. With --export, needs
@@ -177,7 +179,8 @@ def audit_verify(export_dir: Path | None, log_key: str | None, witness_keys: tup
     registry = open_registry()
     config = _audit_settings(registry)
     anchors = config.anchors(config.load_log_key())
-    report = audit_service.verify_log(registry.uow(), _auditor(registry, username), anchors)
+    report = audit_service.verify_log(registry.uow(), _auditor(registry, username), anchors,
+                                      workers)
     _print_report(report, as_json)
 
 

@@ -18,9 +18,10 @@ from sqlalchemy import Connection
 from registry.audit.log import canonical_from_row, iter_stored_rows
 
 ChainTuple = tuple[int, str, bytes, bytes, bytes]
+_MAX_SEQ = 2**63 - 1
 
 _TAIL = "actor_agency, actor_country, action, object_type, object_id, outcome, purpose, " \
-        "details, prev_hash, hash FROM audit_events WHERE seq >= %s ORDER BY seq"
+        "details, prev_hash, hash FROM audit_events WHERE seq >= %s AND seq <= %s ORDER BY seq"
 
 
 _SQL = {
@@ -83,18 +84,20 @@ class _Irregular(Exception):
     """A row the fast path cannot render exactly; the generic reader takes over."""
 
 
-def _generic(connection: Connection, start: int) -> Iterator[ChainTuple]:
-    for row in iter_stored_rows(connection, start=start):
+def _generic(connection: Connection, start: int, end: int | None) -> Iterator[ChainTuple]:
+    for row in iter_stored_rows(connection, start=start, end=end):
         canonical = canonical_from_row(row)
         event_id = json.loads(canonical)["id"]
         yield int(row[0]), event_id, canonical, bytes(row[12]), bytes(row[13])
 
 
-def scan(connection: Connection, batch: int = 20_000) -> Iterator[ChainTuple]:
-    """(seq, id, canonical bytes, prev_hash, hash) of every event, in `seq` order."""
+def scan(
+    connection: Connection, start: int = 1, end: int | None = None, batch: int = 20_000
+) -> Iterator[ChainTuple]:
+    """(seq, id, canonical bytes, prev_hash, hash) of the events start <= seq <= end."""
     sql = _SQL.get(connection.dialect.name)
     if sql is None:
-        yield from _generic(connection, 1)
+        yield from _generic(connection, start, end)
         return
     raw = connection.connection.dbapi_connection
     assert raw is not None
@@ -103,9 +106,9 @@ def scan(connection: Connection, batch: int = 20_000) -> Iterator[ChainTuple]:
     else:
         cursor = raw.cursor()
     sqlite = connection.dialect.name == "sqlite"
-    next_seq = 1
+    next_seq = start
     try:
-        cursor.execute(sql, (1,))
+        cursor.execute(sql, (start, _MAX_SEQ if end is None else end))
         while rows := cursor.fetchmany(batch):
             try:
                 for item in _render(_sqlite_shape(rows) if sqlite else rows):
@@ -117,4 +120,4 @@ def scan(connection: Connection, batch: int = 20_000) -> Iterator[ChainTuple]:
             return
     finally:
         cursor.close()
-    yield from _generic(connection, next_seq)
+    yield from _generic(connection, next_seq, end)

@@ -114,12 +114,32 @@ def check_chain(
 
     Returns the Merkle tree over the events in the order given, whatever problems were found.
     """
+    leaves = check_links(events, report, 1, GENESIS_HASH)[0]
+    report.events = len(leaves)
+    tree = MerkleTree(leaves)
+    report.tree = tree
+    return tree
+
+
+def check_links(
+    events: Iterable[tuple[int, str, bytes, bytes, bytes]],
+    report: VerificationReport,
+    start: int,
+    previous: bytes | None,
+) -> tuple[list[bytes], bytes | None, bytes | None]:
+    """Check a run of events from seq `start` (`previous`: the hash before it, None if unknown).
+
+    Returns the leaf hashes, the first event's prev_hash and the last event's hash.
+    """
     sha = hashlib.sha256
     leaves: list[bytes] = []
     append = leaves.append
-    expected, previous = 1, GENESIS_HASH
+    expected = start
+    first_prev: bytes | None = None
     for seq, event_id, canonical, prev_hash, stored in events:
         append(sha(b"\x00" + canonical).digest())
+        if first_prev is None:
+            first_prev = prev_hash
         if seq != expected:
             if seq > expected:
                 gone = (f"event {expected}" if seq == expected + 1
@@ -129,7 +149,7 @@ def check_chain(
             else:
                 report.add("event", seq, f"event {seq} (id {event_id}) is out of order: found "
                            f"where seq {expected} belongs (reordered or duplicated)")
-        elif prev_hash != previous:
+        elif previous is not None and prev_hash != previous:
             report.add("event", seq, f"event {seq} (id {event_id}) does not follow event "
                        f"{seq - 1}: its link to the previous event is broken (reordered, "
                        "removed or inserted)")
@@ -137,10 +157,7 @@ def check_chain(
             report.add("event", seq, f"event {seq} (id {event_id}) was altered: its content "
                        "no longer matches its hash")
         expected, previous = seq + 1, stored
-    report.events = len(leaves)
-    tree = MerkleTree(leaves)
-    report.tree = tree
-    return tree
+    return leaves, first_prev, previous
 
 
 def _cosigners(

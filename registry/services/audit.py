@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from registry.audit.export import ExportSummary, write_export
+from registry.audit.log import event_count
+from registry.audit.parallel import PARALLEL_THRESHOLD, verify_parallel
 from registry.audit.scan import scan
 from registry.audit.store import LEAF_CACHE, checkpoint_records, cosigned_note, latest_checkpoint
 from registry.audit.verify import TrustAnchors, VerificationReport, verify_history
@@ -298,12 +300,22 @@ def prove_consistency(uow: UnitOfWork, actor: Actor, old_size: int,
                                 tree.consistency_proof(old_size, new), signed)
 
 
-def verify_log(uow: UnitOfWork, actor: Actor, anchors: TrustAnchors) -> VerificationReport:
-    """Recompute the whole tree from the database and check every checkpoint; audited."""
+def verify_log(uow: UnitOfWork, actor: Actor, anchors: TrustAnchors,
+               workers: int = 1) -> VerificationReport:
+    """Recompute the whole tree from the database and check every checkpoint; audited.
+
+    With `workers` > 1 a large log is read by that many processes (committed events only).
+    """
     with uow:
         _require_read(uow, actor, "audit.verify")
         records = checkpoint_records(uow.session)
-        report = verify_history(scan(uow.session.connection()), records, anchors)
+        connection = uow.session.connection()
+        size = event_count(connection)
+        if workers > 1 and size >= PARALLEL_THRESHOLD:
+            url = connection.engine.url.render_as_string(hide_password=False)
+            report = verify_parallel(url, size, records, anchors, workers)
+        else:
+            report = verify_history(scan(connection), records, anchors)
         first = report.first_problem
         details: dict[str, str | int | bool | None] = {
             "events": report.events, "checkpoints": len(records), "problems": len(report.problems)}

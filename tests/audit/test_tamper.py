@@ -167,3 +167,23 @@ def test_checkpoint_refused_while_the_log_does_not_verify(instance: Settings, hi
     engine.dispose()
     code, output = _run("audit", "checkpoint", "--no-cosign")
     assert code == 6 and f"event {SEQ}" in output
+
+
+@pytest.mark.parametrize("case", ["change", "delete"])
+def test_parallel_verification_agrees(
+    case: str, instance: Settings, history: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.services import audit as audit_service
+
+    monkeypatch.setattr(audit_service, "PARALLEL_THRESHOLD", 1)
+    code, output = _run("audit", "verify", "--workers", "2")
+    assert code == 0 and "OK: the log verifies" in output, output
+    engine = make_engine(instance.database_url)
+    with engine.begin() as conn:
+        _drop_triggers(conn)
+        CASES[case][0](conn, history)
+    engine.dispose()
+    code, output = _run("audit", "verify", "--workers", "2")
+    assert code == 3
+    first_failure = output.split("FAILED: ")[1].splitlines()[0]
+    assert CASES[case][1] in first_failure and f" {SEQ}" in first_failure
