@@ -158,7 +158,7 @@ def with_screening(settings: Settings, n: int, work: Any) -> tuple[Load, float, 
     return load, elapsed, result
 
 
-def bench(backend: str, n: int, batch_size: int) -> None:
+def bench(backend: str, n: int, batch_size: int, pause: float) -> None:
     print(f"{backend}: {n} officials", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         settings = setup(backend, n, Path(tmp))
@@ -170,7 +170,8 @@ def bench(backend: str, n: int, batch_size: int) -> None:
                   f"p95 {alone.p95_ms:.1f} ms)", flush=True)
             for kind, rotate in (("kek", keys.rotate_kek), ("index", keys.rotate_index)):
                 load, elapsed, report = with_screening(
-                    settings, n, lambda r=rotate: r(ctx, operator, batch_size=batch_size))
+                    settings, n,
+                    lambda r=rotate: r(ctx, operator, batch_size=batch_size, pause=pause))
                 records = report.rotation.done
                 print(f"  rotate --{kind}: {records} records in {elapsed:.1f} s = "
                       f"{records / elapsed:.0f} records/s; screening during it {load.rate:.0f}/s "
@@ -189,9 +190,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="Officials to rotate.")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--batch-size", type=int, default=keys.BATCH_SIZE)
+    parser.add_argument("--pause", type=float, default=0.0, help="Seconds between batches.")
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        bench(backend, args.n, args.batch_size)
+        bench(backend, args.n, args.batch_size, args.pause)
 
 
 if __name__ == "__main__":

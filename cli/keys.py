@@ -50,8 +50,10 @@ def keys_group() -> None:
               help="Rebuild the blind index under a new index secret.")
 @click.option("--batch-size", default=key_service.BATCH_SIZE, show_default=True,
               type=click.IntRange(1, 10_000), help="Records per transaction.")
+@click.option("--pause", default=0.0, show_default=True, type=click.FloatRange(0, 60),
+              help="Seconds to wait between batches, to leave a busy server more room.")
 @handle_errors
-def keys_rotate(what: str | None, batch_size: int) -> None:
+def keys_rotate(what: str | None, batch_size: int, pause: float) -> None:
     """Rotate keys while the registry keeps serving.
 
     Safe to interrupt: running the same command again resumes where it stopped. Old keys
@@ -63,7 +65,7 @@ def keys_rotate(what: str | None, batch_size: int) -> None:
     rotate = key_service.rotate_kek if what == "kek" else key_service.rotate_index
     bar = _Bar("Re-wrapping data keys" if what == "kek" else "Rebuilding blind index")
     try:
-        report = rotate(ctx, operator(), batch_size=batch_size, progress=bar)
+        report = rotate(ctx, operator(), batch_size=batch_size, progress=bar, pause=pause)
     finally:
         bar.close()
     rotation = report.rotation

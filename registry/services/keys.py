@@ -14,6 +14,7 @@ finish are.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -192,8 +193,11 @@ def _finish_kek(
 
 
 def rotate_kek(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SIZE,
-               progress: Progress | None = None) -> RotationReport:
-    """Re-wrap every data key under a new KEK and retire the old ones (resumes a killed run)."""
+               progress: Progress | None = None, pause: float = 0.0) -> RotationReport:
+    """Re-wrap every data key under a new KEK and retire the old ones (resumes a killed run).
+
+    `pause` seconds between batches leave the server more room, at the cost of a longer run.
+    """
     view, resumed = _start(ctx, actor, KEK, _new_kek_rotation(ctx, actor))
     done = view.done
     while True:
@@ -201,6 +205,7 @@ def rotate_kek(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SI
             done += count
             if progress:
                 progress(done, max(view.total, done))
+            time.sleep(pause)
         retired = _finish_kek(ctx, actor, view.id)
         if retired is not None:
             return RotationReport(rotation_view(ctx, view.id), resumed, retired)
@@ -369,8 +374,11 @@ def _retire_index_secrets(
 
 
 def rotate_index(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SIZE,
-                 progress: Progress | None = None) -> RotationReport:
-    """Rebuild the blind index under a new secret, switch atomically, retire the old secret."""
+                 progress: Progress | None = None, pause: float = 0.0) -> RotationReport:
+    """Rebuild the blind index under a new secret, switch atomically, retire the old secret.
+
+    `pause` seconds between batches leave the server more room, at the cost of a longer run.
+    """
     view, resumed = _start(ctx, actor, INDEX, _new_index_rotation(ctx, actor))
     target, done = int(view.target), view.done
     if view.state == RUNNING:
@@ -383,6 +391,7 @@ def rotate_index(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_
                     progress(done, max(view.total, done))
                 if after is None:
                     break
+                time.sleep(pause)
         _switch_index(ctx, actor, view.id, batch_size)
     while _drop_old_rows(ctx, target, batch_size):
         pass

@@ -18,9 +18,10 @@ from registry.config import Settings
 from registry.context import RegistryContext
 from registry.models import DataKey, KeyRotation, OfficialIndex
 from registry.policy import Actor
-from registry.services.officials import find_by_curp, get_official
+from registry.services.officials import find_by_curp, get_official, register_official
 from tests.factories import World
 from tests.keys.conftest import ROOT, VETREG, run_vetreg
+from tests.keys.test_retention import PERSON, entry
 from tests.keys.test_rotation import decrypt_all, expected_digests, index_digests
 from tests.keys.worker import populate
 
@@ -30,11 +31,13 @@ pytestmark = pytest.mark.slow
 class Churn:
     """The second process: registers, looks up and reads officials until stopped."""
 
-    def __init__(self, stop_file: Path, known: list[str]) -> None:
+    def __init__(self, stop_file: Path, known: list[str], listed: str | None = None) -> None:
         self.stop_file = stop_file
         self.lines: list[dict[str, object]] = []
+        extra = ["--listed", listed] if listed else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.keys.worker", "churn", str(stop_file), "--known", *known],
+            [sys.executable, "-m", "tests.keys.worker", "churn", str(stop_file), *extra,
+             "--known", *known],
             cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -68,7 +71,10 @@ def test_rotation_while_another_process_screens_and_writes(
 ) -> None:
     populate(registry, 300)
     known = [str(i) for i in list(decrypt_all(registry))[:5]]
-    churn = Churn(tmp_path / "stop", known)
+    listed_id = register_official(registry.uow(), people.mx_officer, PERSON)
+    entry(registry, people.mx_officer, listed_id, "ROT-1", "2024-01-10", retain_until="2040-01-10")
+    churn = Churn(tmp_path / "stop", known, json.dumps(
+        {k: v for k, v in vars(PERSON).items() if k != "national_ids"}))
     try:
         churn.wait_for(3)
         kek = run_vetreg("keys", "rotate", "--kek", "--batch-size", "40")
@@ -81,11 +87,12 @@ def test_rotation_while_another_process_screens_and_writes(
     assert index.returncode == 0, index.stderr
     assert churn.proc.returncode == 0, err
     assert len(churn.lines) > during_kek > 3  # it kept working through both rotations
-    assert all(line["found"] and line["read"] and line["old_read"] for line in churn.lines)
+    assert all(line["found"] and line["read"] and line["old_read"] and line["hit"]
+               for line in churn.lines)  # every lookup, read and screening right throughout
     check = RegistryContext.open(instance)
     try:
         names = decrypt_all(check)
-        assert len(names) == 300 + len(churn.lines)  # no lost write
+        assert len(names) == 301 + len(churn.lines)  # no lost write
         officer = people.mx_officer
         for line in churn.lines:
             uow = check.uow()

@@ -27,13 +27,14 @@ from registry.services.officials import (
     new_official,
     register_official,
 )
+from registry.services.screening import ScreeningInput, screen
 from registry.uow import UnitOfWork
 from tests.factories import build_world
 
 GIVEN = ["María", "José Luis", "Guadalupe", "Juan Carlos", "Ana Sofía", "Pedro", "Itzel", "Raúl"]
 SURNAMES = ["Hernández", "García", "Martínez", "López", "González", "Pérez", "Rodríguez",
             "Sánchez", "Ramírez", "Cruz", "Flores", "Gómez", "Morales", "Vázquez", "Reyes"]
-OFFICER = "mx.vettingofficer"
+OFFICER, SCREENER = "mx.vettingofficer", "mx.screener"
 
 
 def synthetic(n: int, prefix: str = "P") -> OfficialInput:
@@ -65,9 +66,12 @@ def populate(ctx: RegistryContext, count: int, batch: int = 250) -> None:
             uow.commit()
 
 
-def churn(ctx: RegistryContext, stop_file: Path, known: list[str]) -> None:
-    """Until `stop_file` exists: register, look up by CURP, read back; one JSON line each."""
+def churn(ctx: RegistryContext, stop_file: Path, known: list[str],
+          listed: OfficialInput | None = None) -> None:
+    """Until `stop_file` exists: register, look up by CURP, read back, and screen the `listed`
+    person (who must hit); one JSON line per round."""
     officer = actor_by_username(ctx.uow(), OFFICER)
+    screener = actor_by_username(ctx.uow(), SCREENER)
     n = 0
     while not stop_file.exists():
         curp = _curp(n)
@@ -76,9 +80,12 @@ def churn(ctx: RegistryContext, stop_file: Path, known: list[str]) -> None:
         found = _find(ctx.uow(), curp)
         view = get_official(ctx.uow(), officer, official_id)
         old = get_official(ctx.uow(), officer, known[n % len(known)]) if known else None
+        hit = screen(ctx.uow(), screener, "HIRING", ScreeningInput(
+            listed.given_names, listed.paternal_surname, listed.maternal_surname,
+            listed.birth_date, listed.sex, listed.curp)).is_hit if listed else None
         print(json.dumps({"id": str(official_id), "curp": curp, "found": found == official_id,
                           "read": view.given_names == data.given_names,
-                          "old_read": old is not None}), flush=True)
+                          "old_read": old is not None, "hit": hit}), flush=True)
         n += 1
         time.sleep(0.01)
 
@@ -122,6 +129,7 @@ def main() -> None:
     ch = sub.add_parser("churn")
     ch.add_argument("stop_file", type=Path)
     ch.add_argument("--known", nargs="*", default=[])
+    ch.add_argument("--listed", help="JSON of an OfficialInput to screen each round.")
     rt = sub.add_parser("roundtrip")
     rt.add_argument("n", type=int)
     args = parser.parse_args()
@@ -134,7 +142,8 @@ def main() -> None:
         elif args.command == "roundtrip":
             roundtrip(ctx, args.n)
         else:
-            churn(ctx, args.stop_file, args.known)
+            listed = OfficialInput(**json.loads(args.listed)) if args.listed else None
+            churn(ctx, args.stop_file, args.known, listed)
     except Exception:
         traceback.print_exc()
         sys.exit(1)
