@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import statistics
 import sys
 import tempfile
@@ -180,8 +181,20 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=300)
     parser.add_argument("--verify-sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    try:
+        run(args, folder)
+    finally:
+        if args.keep:
+            print(f"instance kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    """The benchmark proper, on an instance in `folder`."""
     settings = Settings(instance_dir=folder, database_url=args.database_url or "")
     initialise(settings)
     ctx = RegistryContext.open(settings)
