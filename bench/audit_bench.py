@@ -4,6 +4,7 @@ Development run (about a minute on SQLite):
     .venv/bin/python bench/audit_bench.py --appends 300 --verify-sizes 10000 100000
 Full run (targets: verify 1M events in < 15 s; the audit append adds < 1 ms per service call):
     .venv/bin/python bench/audit_bench.py --appends 1000 --verify-sizes 100000 1000000
+    .venv/bin/python bench/audit_bench.py --appends 0 --verify-sizes 1000000 --workers 2
 Add --database-url postgresql://... (an empty database) to measure PostgreSQL.
 """
 
@@ -153,7 +154,8 @@ def fill(ctx: RegistryContext, target: int, batch: int = 10_000) -> None:
           file=sys.stderr)
 
 
-def bench_verify(ctx: RegistryContext, config: AuditSettings, auditor: Actor, size: int) -> None:
+def bench_verify(ctx: RegistryContext, config: AuditSettings, auditor: Actor, size: int,
+                 workers: int) -> None:
     fill(ctx, size)
     operator = Actor.system_operator("bench")
     key = config.load_log_key(create=True)
@@ -161,7 +163,7 @@ def bench_verify(ctx: RegistryContext, config: AuditSettings, auditor: Actor, si
     issued = audit_checkpoints.issue_checkpoint(ctx.uow(), operator, config, key)
     signing = time.perf_counter() - start
     start, cpu = time.perf_counter(), time.process_time()
-    report = audit.verify_log(ctx.uow(), auditor, config.anchors(key))
+    report = audit.verify_log(ctx.uow(), auditor, config.anchors(key), workers)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert report.ok, report.problems[:3]
     proof = audit.prove_inclusion(ctx.uow(), auditor, issued.tree_size // 2)
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--verify-sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for verification (used from 200,000 events)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="audit-bench-"))
     try:
@@ -204,11 +208,12 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     for name, role in (("bench.officer", "vetting_officer"), ("bench.auditor", "auditor")):
         accounts.add_user(ctx.uow(), operator, username=name, agency_code="MX-GN", roles=[role])
     print(f"database: {ctx.engine.url.render_as_string(hide_password=True)}")
-    bench_appends(ctx, actor_by_username(ctx.uow(), "bench.officer"), args.appends)
+    if args.appends:
+        bench_appends(ctx, actor_by_username(ctx.uow(), "bench.officer"), args.appends)
     config = AuditSettings(origin="vetreg.bench/audit", log_key_file=folder / "audit-log.key")
     auditor = actor_by_username(ctx.uow(), "bench.auditor")
     for size in sorted(args.verify_sizes):
-        bench_verify(ctx, config, auditor, size)
+        bench_verify(ctx, config, auditor, size, args.workers)
     if args.verify_sizes:
         print(f"log key vkey: {signing_vkey(config.load_log_key())}")
     ctx.close()
