@@ -67,7 +67,7 @@ def _register_pages(app: Flask) -> None:
 
 
 def _template_helpers(app: Flask) -> None:
-    from web import i18n, nav, session
+    from web import i18n, labels, nav, session
 
     @app.context_processor
     def layout() -> dict[str, Any]:
@@ -88,3 +88,5 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.globals["g"] = g
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["field_label"] = i18n.field_label
+    app.jinja_env.globals["term"] = labels.term
+    app.jinja_env.globals["translate"] = i18n.translate_message

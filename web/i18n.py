@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from registry.errors import FieldProblem
+from web.domain_messages import DOMAIN_PATTERNS
 
 LOCALES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -93,6 +94,27 @@ FIELD_LABELS: dict[str, Any] = {
     "seniority": _l("Seniority"),
     "started_on": _l("Started on"),
     "ended_on": _l("Ended on"),
+    "duration_days": _l("Duration in days"),
+    "departments": _l("Departments"),
+    "within": _l("Within"),
+    "period": _l("Period"),
+    "rate": _l("Rate"),
+    "weights": _l("Weights"),
+    "scope": _l("Scope"),
+    "commitment": _l("Commitment"),
+    "secret": _l("Secret"),
+    "months": _l("Months"),
+    "grace_days": _l("Grace days"),
+    "since": _l("From"),
+    "until": _l("To"),
+    "country": _l("Country"),
+    "action": _l("Action"),
+    "object_type": _l("Object type"),
+    "object_id": _l("Object id"),
+    "roles": _l("Roles"),
+    "email": _l("E-mail address"),
+    "candidates": _l("Candidates"),
+    "format": _l("Format"),
 }
 
 Pattern = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
@@ -150,7 +172,7 @@ _PATTERNS: list[Pattern] = [
         lambda m: _("must be after the effective date"),
     ),
     (
-        re.compile(r"^agency '(.+)' does not exist$"),
+        re.compile(r"^agency '?([^' ]+)'? does not exist$"),
         lambda m: _("agency %(code)s does not exist", code=m[1]),
     ),
     (
@@ -202,12 +224,23 @@ _PATTERNS: list[Pattern] = [
 
 
 def translate_message(message: str) -> str:
-    """A registry message in the request's language (unknown ones stay as they are)."""
-    for pattern, render in _PATTERNS:
+    """A registry message in the request's language (unknown ones stay as they are).
+
+    A ValidationFailed said as one string ("field: message; field: message") is translated
+    problem by problem, with each field under its translated label.
+    """
+    for pattern, render in (*_PATTERNS, *DOMAIN_PATTERNS):
         match = pattern.match(message)
         if match:
             return render(match)
+    parts = [_FIELD_PROBLEM.match(part) for part in _PROBLEM_SEPARATOR.split(message)]
+    if all(p and p[1].split(".")[0] in FIELD_LABELS for p in parts):
+        return "; ".join(f"{field_label(p[1])}: {translate_message(p[2])}" for p in parts if p)
     return message
+
+
+_FIELD_PROBLEM = re.compile(r"^([a-z_]+(?:\.[a-z0-9_]+)*): (.+)$", re.DOTALL)
+_PROBLEM_SEPARATOR = re.compile(r"; (?=[a-z_]+(?:\.[a-z0-9_]+)*: )")
 
 
 def field_label(name: str) -> str:

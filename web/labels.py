@@ -110,3 +110,53 @@ _BY_VALUE: dict[str, Any] = {}
 for _member, _text in LABELS.items():
     if not isinstance(_member, Sex):
         _BY_VALUE.setdefault(str(_member.value), _text)
+
+
+# Closed vocabularies stored as plain strings (lifecycle and audit), by vocabulary, since
+# one word can mean different things in two of them ("failed" evaluation, "failed" action).
+TERMS: dict[str, dict[str, Any]] = {
+    "override_status": {
+        "pending": _l("Pending"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+        "expired": _l("Lapsed"),
+    },
+    "draw_status": {
+        "committing": _l("Awaiting commitments"),
+        "revealing": _l("Awaiting reveals"),
+        "drawn": _l("Drawn"),
+    },
+    "due_state": {
+        "overdue": _l("Overdue"),
+        "due": _l("Due"),
+        "unvetted": _l("Never vetted"),
+        "failed": _l("Failed vetting"),
+        "refused": _l("Refused vetting"),
+    },
+    "rule": {
+        "listed": _l("Listed in the registry"),
+        "failed_evaluation": _l("Failed the latest evaluation"),
+        "refused_evaluation": _l("Refused the latest evaluation"),
+        "no_pass": _l("Never passed a vetting evaluation"),
+        "pass_expired": _l("Pass expired"),
+    },
+    "audit_outcome": {
+        "success": _l("Success"),
+        "denied": _l("Denied"),
+        "failed": _l("Failed"),
+    },
+    "match_level": {
+        "exact": _l("Exact"),
+        "probable": _l("Probable"),
+        "possible": _l("Possible"),
+    },
+}
+
+
+def term(vocabulary: str, value: object) -> str:
+    """The translated name of a stored code of one vocabulary (the code itself when unknown)."""
+    if value is None:
+        return ""
+    code = str(getattr(value, "value", value))
+    found = TERMS.get(vocabulary, {}).get(code)
+    return str(found) if found is not None else code

@@ -10,7 +10,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import AuthenticationFailed, NotFound, PermissionDenied
+from registry.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DecryptionFailed,
+    KeyUnavailable,
+    NotFound,
+    PermissionDenied,
+)
+from web.i18n import translate_message
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,6 +37,10 @@ _MESSAGES = {
     HTTPStatus.TOO_MANY_REQUESTS: _l("Too many attempts. Wait a minute and try again."),
     HTTPStatus.INTERNAL_SERVER_ERROR: _l(
         "Something went wrong on our side. The problem has been logged; please try again."
+    ),
+    HTTPStatus.SERVICE_UNAVAILABLE: _l(
+        "The registry's encryption keys are not available right now. The problem has been "
+        "logged; an administrator must restore access to the keys."
     ),
 }
 
@@ -84,6 +96,20 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(AuthenticationFailed)
     def unauthenticated(_error: AuthenticationFailed) -> Any:
         return error_page(HTTPStatus.UNAUTHORIZED)
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict) -> Any:
+        return error_page(HTTPStatus.CONFLICT, translate_message(str(error)))
+
+    @app.errorhandler(DecryptionFailed)
+    def unreadable(error: DecryptionFailed) -> Any:
+        app.logger.error("record cannot be opened on %s: %s", request.path, error)
+        return error_page(HTTPStatus.INTERNAL_SERVER_ERROR, translate_message(str(error)))
+
+    @app.errorhandler(KeyUnavailable)
+    def keys_unavailable(error: KeyUnavailable) -> Any:
+        app.logger.error("keys unavailable on %s: %s", request.path, error)
+        return error_page(HTTPStatus.SERVICE_UNAVAILABLE)
 
     @app.errorhandler(Exception)
     def crashed(error: Exception) -> Any:

@@ -22,6 +22,8 @@ from registry.errors import Conflict, ValidationFailed
 from registry.policy import Permission
 from registry.services import overrides, recertification, revetting, schedule_export, taskforces
 from web.forms import page_number, refused, typed
+from web.i18n import translate_message
+from web.labels import term
 from web.nav import nav_entry
 from web.session import actor, registry_context, uow
 
@@ -170,9 +172,15 @@ def override_vote(request_id: str) -> Any:
     try:
         status = overrides.vote(uow(), actor(), request_id, approve=decision == "approve")
     except Conflict as exc:
-        flash(_("Not saved: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not saved: %(reason)s", reason=translate_message(str(exc))), "error")
         return redirect(url_for("lifecycle.override_show", request_id=request_id))
-    flash(_("Your vote was recorded; the request is %(status)s.", status=status), "success")
+    flash(
+        _(
+            "Your vote was recorded; the request is %(status)s.",
+            status=term("override_status", status).lower(),
+        ),
+        "success",
+    )
     return redirect(url_for("lifecycle.override_show", request_id=request_id))
 
 
