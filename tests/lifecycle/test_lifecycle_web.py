@@ -76,7 +76,7 @@ def test_due_page_calendar_and_compliance_page(app: Flask, lc: Lifecycle) -> Non
     calendar = icalendar.Calendar.from_ical(client.get("/lifecycle/due.ics").data)
     assert len(calendar.walk("VEVENT")) >= 1
     status = client.get(f"/lifecycle/compliance/{tf}").get_data(as_text=True)
-    assert "Why it is suspended" in status and "failed_evaluation" in status
+    assert "Why it is suspended" in status and "Failed the latest evaluation" in status
     assert "JTF-WEB" in client.get("/lifecycle/compliance?suspended=yes").get_data(as_text=True)
 
 
