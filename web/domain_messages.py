@@ -237,7 +237,7 @@ _SCREENING_AND_ENTRIES: list[Pattern] = [
         lambda m: _("must be between 0 (entry level) and 10 (head of agency)"),
     ),
     _p(
-        r"(\S+) was changed by someone else \(you edited version (\d+), it is now at version "
+        r"(.+) was changed by someone else \(you edited version (\d+), it is now at version "
         r"(\d+)\); reload it and apply your change again",
         lambda m: _(
             "this record was changed by someone else (you edited version %(old)s, it is "

@@ -224,3 +224,36 @@ def test_every_domain_error_that_reaches_a_page_has_a_spanish_pattern(
         if translate_message(message.replace("{}", "7")) == message.replace("{}", "7")
     ]
     assert not untranslated, untranslated
+
+
+@pytest.fixture
+def failing_app(app: Flask) -> Flask:
+    """The app with two pages that fail the way a stale edit or a shredded record does."""
+    from registry.errors import Conflict, DecryptionFailed
+
+    def stale() -> str:
+        raise Conflict(
+            "official 0190-ab was changed by someone else (you edited version 2, it is now at "
+            "version 3); reload it and apply your change again"
+        )
+
+    def shredded() -> str:
+        raise DecryptionFailed("data key 0190-ab was destroyed (record shredded)")
+
+    app.add_url_rule("/officials/stale", view_func=stale)
+    app.add_url_rule("/officials/shredded", view_func=shredded)
+    return app
+
+
+def test_conflict_and_shredded_record_pages_in_spanish(
+    failing_app: Flask, make_login: Callable[..., Login], clock: Clock
+) -> None:
+    client = failing_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = SPANISH
+    sign_in(client, make_login("mx.reader", "MX-GN"), clock)
+    stale = client.get("/officials/stale")
+    assert stale.status_code == HTTPStatus.CONFLICT
+    assert "otra persona modificó este registro" in stale.get_data(as_text=True)
+    shredded = client.get("/officials/shredded")
+    assert shredded.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "este registro fue destruido" in shredded.get_data(as_text=True)
