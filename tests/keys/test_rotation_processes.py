@@ -88,7 +88,7 @@ def test_rotation_while_another_process_screens_and_writes(
     assert churn.proc.returncode == 0, err
     assert len(churn.lines) > during_kek > 3  # it kept working through both rotations
     assert all(line["found"] and line["read"] and line["old_read"] and line["hit"]
-               for line in churn.lines)  # every lookup, read and screening right throughout
+               for line in churn.lines), [x for x in churn.lines if not all(x.values())][:3]
     check = RegistryContext.open(instance)
     try:
         names = decrypt_all(check)
