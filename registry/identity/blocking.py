@@ -3,37 +3,40 @@
 No key is built over one low-entropy field. Names enter as Spanish phonetic codes
 (`phonetic.phonetic_key`) of canonical given names (PEPE -> JOSE) and of every
 surname token, so accents, particles, swapped or merged surnames and most
-confusable spellings do not change them. Keys stored for a record:
+confusable spellings do not change them. "Given" is one of the first two written-out
+given names; "distinctive given" leaves out a leading MARIA/JOSE. Keys stored:
 
-==================  ======================================  ==============================
-index               parts                                   survives
-==================  ======================================  ==============================
-curp                full CURP                               name and date corruption
-curp16              CURP without homoclave and check digit  homoclave / check-digit typos
-dob_sur             birth date, one surname                 given-name changes, a surname
-                                                            dropped, swapped or married away
-dob_given           birth date, one of the first two        surname changes of any kind
-                    given names
-year_given_sur      birth year, a distinctive given name    day/month typos with a surname
-                    (not MARIA/JOSE), one surname           dropped
-year_names          birth year, given name, two surnames    date typos with weak given names
-names               distinctive given name, two surnames    missing or badly typed dates
-==================  ======================================  ==============================
+====================  ==========================================  ===========================
+index                 parts                                       survives
+====================  ==========================================  ===========================
+curp                  full CURP                                   any name or date damage
+curp16                CURP less homoclave and check digit         homoclave/check-digit typo
+dob_sur               birth date, one surname                     given-name changes; a
+                                                                  surname dropped, swapped,
+                                                                  merged or married away
+dob_given             birth date, given                           any surname change
+year_month_given_sur  year and month, distinctive given, surname  a day typo (+ one surname)
+year_day_given_sur    year and day, distinctive given, surname    a month typo (+ one surname)
+year_names            year, given, both surnames                  day/month typos
+names                 distinctive given, both surnames            missing or garbled date
+====================  ==========================================  ===========================
 
-`query_keys` probes more: the day/month-swapped date, years one either side for
-`year_names`, the date a valid CURP encodes when the date is missing, and the keys of
-the alternative readings of the name fields (`readings.readings`: given names and
-surnames swapped; last given name as paternal surname).
+`query_keys` probes more: the day/month-swapped date, `year_names` one year either
+side, every month of the year for a 1 January date (a common placeholder), the date
+a valid CURP encodes when the date is missing, and the keys of the
+alternative readings of the name fields (`readings.readings`: given names and
+surnames swapped; last given name as paternal surname; "HERNANDEZLOPEZ" split).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import combinations
 
 from registry.identity.dates import swapped
-from registry.identity.model import NormalisedIdentity
+from registry.identity.model import GivenName, NormalisedIdentity
 from registry.identity.phonetic import phonetic_key
 from registry.identity.readings import readings
 from registry.identity.tables import WEAK_GIVEN
@@ -46,15 +49,24 @@ def _unique(codes: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(c for c in codes if c))
 
 
+@lru_cache(maxsize=1 << 14)  # one given name at a time: no identity is cached
+def _name_codes(g: GivenName) -> tuple[str, ...]:
+    return tuple(_unique(phonetic_key(c) for c in sorted(g.canonical)))
+
+
+def _given_codes(given: tuple[GivenName, ...]) -> tuple[list[str], list[str]]:
+    first = [g for g in given if not g.is_initial][:_GIVEN_FOR_KEYS]
+    every = _unique(c for g in first for c in _name_codes(g))
+    strong = [g for g in first if g.text not in WEAK_GIVEN] or first
+    return every, _unique(c for g in strong for c in _name_codes(g))
+
+
 def given_codes(n: NormalisedIdentity) -> tuple[list[str], list[str]]:
     """Phonetic codes of the first two written-out given names: (all, distinctive).
 
     The distinctive list leaves out MARIA/JOSE when another name is there.
     """
-    first = n.full_given[:_GIVEN_FOR_KEYS]
-    every = _unique(phonetic_key(c) for g in first for c in sorted(g.canonical))
-    strong = [g for g in first if g.text not in WEAK_GIVEN] or list(first)
-    return every, _unique(phonetic_key(c) for g in strong for c in sorted(g.canonical))
+    return _given_codes(n.given)
 
 
 def surname_codes(n: NormalisedIdentity) -> list[str]:
@@ -62,25 +74,31 @@ def surname_codes(n: NormalisedIdentity) -> list[str]:
     return _unique(phonetic_key(t) for t in n.paternal + n.maternal + n.extra_surnames)
 
 
-def _name_keys(n: NormalisedIdentity, years: Sequence[str]) -> list[Key]:
-    every, strong = given_codes(n)
-    surnames = surname_codes(n)
-    pairs = [tuple(sorted(p)) for p in combinations(surnames, 2)]
+def _name_keys(codes: tuple[list[str], list[str], list[str]], years: Sequence[str]) -> list[Key]:
+    every, strong, surnames = codes
+    pairs = [(a, b) if a <= b else (b, a) for a, b in combinations(surnames, 2)]
     keys: list[Key] = [("names", (g, *p)) for g in strong for p in pairs]
-    if years:
-        keys += [("year_given_sur", (years[0], g, s)) for g in strong for s in surnames]
-        keys += [("year_names", (y, g, *p)) for y in years for g in every for p in pairs]
+    keys += [("year_names", (y, g, *p)) for y in years for g in every for p in pairs]
     return keys
 
 
-def _date_keys(n: NormalisedIdentity, dates: Sequence[datetime.date]) -> list[Key]:
-    every, _ = given_codes(n)
-    surnames = surname_codes(n)
+def _codes(n: NormalisedIdentity) -> tuple[list[str], list[str], list[str]]:
+    every, strong = given_codes(n)
+    return every, strong, surname_codes(n)
+
+
+def _date_keys(
+    codes: tuple[list[str], list[str], list[str]], dates: Sequence[datetime.date]
+) -> list[Key]:
+    every, strong, surnames = codes
     keys: list[Key] = []
     for d in dates:
         iso = d.isoformat()
         keys += [("dob_sur", (iso, s)) for s in surnames]
         keys += [("dob_given", (iso, g)) for g in every]
+        month, day = iso[:7], f"{d.year}-xx-{d.day:02d}"
+        keys += [("year_month_given_sur", (month, g, s)) for g in strong for s in surnames]
+        keys += [("year_day_given_sur", (day, g, s)) for g in strong for s in surnames]
     return keys
 
 
@@ -102,7 +120,8 @@ def blocking_keys(n: NormalisedIdentity) -> list[Key]:
     own = _own_date(n)
     dates = [own] if own else []
     years = [str(own.year)] if own else []
-    keys = _curp_keys(n) + _date_keys(n, dates) + _name_keys(n, years)
+    codes = _codes(n)
+    keys = _curp_keys(n) + _date_keys(codes, dates) + _name_keys(codes, years)
     return list(dict.fromkeys(keys))
 
 
@@ -119,6 +138,17 @@ def query_keys(n: NormalisedIdentity) -> list[Key]:
     dates = _query_dates(n)
     years = [str(dates[0].year + k) for k in (0, -1, 1)] if dates else []
     keys = _curp_keys(n)
-    for reading in readings(n):
-        keys += _date_keys(reading.identity, dates) + _name_keys(reading.identity, years)
+    for i, reading in enumerate(readings(n)):
+        codes = _codes(reading.identity)
+        # Alternative readings probe the stated year only: they rarely meet a year slip.
+        keys += _date_keys(codes, dates) + _name_keys(codes, years if i == 0 else years[:1])
+    if dates and (dates[0].month, dates[0].day) == (1, 1):
+        keys += _placeholder_keys(_codes(n), dates[0].year)
     return list(dict.fromkeys(keys))
+
+
+def _placeholder_keys(codes: tuple[list[str], list[str], list[str]], year: int) -> list[Key]:
+    """1 January is often a placeholder for an unknown date: probe every month."""
+    _, strong, surnames = codes
+    months = [f"{year:04d}-{m:02d}" for m in range(2, 13)]
+    return [("year_month_given_sur", (m, g, s)) for m in months for g in strong for s in surnames]

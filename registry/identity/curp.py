@@ -18,11 +18,43 @@ _SHAPE = re.compile(r"^[A-Z]{4}[0-9]{6}[A-Z]{6}[0-9A-Z][0-9]$")
 _CONSONANTS = frozenset("BCDFGHJKLMNPQRSTVWXYZ")
 _SEXES = frozenset("HMX")
 # Same set as stdnum's list of valid states; NE is "born abroad".
-_STATES = frozenset({
-    "AS", "BC", "BS", "CC", "CH", "CL", "CM", "CS", "DF", "DG", "GR", "GT", "HG", "JC", "MC",
-    "MN", "MS", "NE", "NL", "NT", "OC", "PL", "QR", "QT", "SL", "SP", "SR", "TC", "TL", "TS",
-    "VZ", "YN", "ZS",
-})
+_STATES = frozenset(
+    {
+        "AS",
+        "BC",
+        "BS",
+        "CC",
+        "CH",
+        "CL",
+        "CM",
+        "CS",
+        "DF",
+        "DG",
+        "GR",
+        "GT",
+        "HG",
+        "JC",
+        "MC",
+        "MN",
+        "MS",
+        "NE",
+        "NL",
+        "NT",
+        "OC",
+        "PL",
+        "QR",
+        "QT",
+        "SL",
+        "SP",
+        "SR",
+        "TC",
+        "TL",
+        "TS",
+        "VZ",
+        "YN",
+        "ZS",
+    }
+)
 
 
 class CurpError(ValueError):
@@ -40,9 +72,12 @@ class CurpInfo:
     consonants: str  # first inner consonant of paternal, maternal and given name
 
 
+_SEPARATORS = str.maketrans("", "", " -_\t")
+
+
 def compact(value: str) -> str:
-    """Upper-case the value and strip spaces, hyphens and underscores."""
-    return str(stdnum_curp.compact(value))
+    """Upper-case the value and strip spaces, hyphens and underscores (as stdnum does)."""
+    return value.translate(_SEPARATORS).upper().strip()
 
 
 def _birth_date(value: str) -> datetime.date:

@@ -1,50 +1,65 @@
 """Scoring a screening query against one candidate record.
 
-The score adds log-likelihood-style weights (Fellegi-Sunter in spirit, set by hand
-and tuned on the MX-SCREEN benchmark's dev split):
+The weight adds log-likelihood-style terms (Fellegi-Sunter in spirit, set by hand
+and tuned on the MX-SCREEN benchmark's dev split); rapidfuzz (OSA distance) and the
+Spanish phonetic key decide when two words agree:
 
-- given names (`names.compare_given`): about +4 per agreeing name, +6.5 at most;
-  a contradicting name costs 4, no agreeing name 6;
-- surnames (`surnames.compare_surnames`): paternal +5 / -5, maternal +4.5 / -3,
-  less for phonetic or one-edit agreement; swapped, merged or dropped surnames
-  are read too, at a small cost;
+- given names (`names.compare_given`): about +4 per agreeing name (less for a
+  nickname, phonetic or one-edit agreement; 60 % for a leading MARIA/JOSE), +6.5 at
+  most; a contradicting name -4, no agreeing name -6;
+- surnames (`surnames.compare_surnames`): paternal +5 / -5, maternal +4.5 / -3;
+  swapped, merged, married or dropped surnames are read too, at a small cost;
 - birth date (`dates.compare_dates`): exact +8, day/month swap +4, one-digit slip
-  or year off by one +3, placeholder 1 January +2, missing 0, anything else -8;
-- sex: agree +0.5, differ -2;
-- CURP: identical and consistent with both sides' initials and birth date +12,
-  identical otherwise +6, one character apart +2, different -4 (-6 and no
-  `probable` when the CURPs encode different birth dates).
+  or year off by one +3, 1 January placeholder +2, missing 0, anything else -8;
+- sex: agree +0.5, differ -2 (X and missing are neutral);
+- CURP: identical and consistent with both sides +12, identical otherwise +6, one
+  character apart +2, different -4, encoding another birth date than the
+  candidate's (while agreeing with the query's own date) -6.
 
-The query is also read with given names and surnames swapped, and with its last
-given name taken as the paternal surname (a U.S. middle name); the best reading wins.
+The query is also read with given names and surnames swapped, with its last given
+name as paternal surname (a U.S. middle name), and with "HERNANDEZLOPEZ" split
+(`readings.readings`); the best reading wins, less a small penalty.
 
-Levels: `exact` when the CURP is identical and consistent with both records, or
-every field is present and identical; `probable` when the weight reaches
-`PROBABLE_WEIGHT` and the pair passes the gates (no implausible birth-date gap,
-given names agree without contradiction, a surname or the CURP agrees, and without
-a birth date both surnames agree); `possible` from `POSSIBLE_WEIGHT`. The score is
-a logistic map of the weight, clamped into the band of its level:
-possible [0.5, 0.8), probable [0.8, 0.95), exact [0.95, 1].
+Levels:
+
+- `exact`: identical CURP consistent with the initials, birth date and sex of both
+  sides; or every field present and identical (a CURP on one side only disagrees);
+- `probable`: weight >= PROBABLE_WEIGHT and all gates pass: birth dates plausible
+  (no gap beyond a swap, one-digit slip, year +-1 or placeholder) and no query CURP
+  encoding another date; given names agree without contradiction and a surname
+  agrees (an identical CURP stands in for either); if only a leading MARIA/JOSE
+  agrees, both surnames, or the exact date and sex, must agree too; with no birth
+  date, every name as typed must agree;
+- `possible`: weight >= POSSIBLE_WEIGHT.
+
+The score is a logistic map of the weight (0.5 at POSSIBLE_WEIGHT, 0.8 at
+PROBABLE_WEIGHT) clamped into its level's band: None [0, 0.5), possible [0.5, 0.8),
+probable [0.8, 0.95), exact [0.95, 1].
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from registry.identity.curp import CurpInfo
 from registry.identity.dates import DateAgreement, compare_dates
 from registry.identity.model import NormalisedIdentity
-from registry.identity.names import GivenComparison, compare_given
+from registry.identity.names import GIVEN_CAP, GivenComparison, compare_given
 from registry.identity.readings import readings
-from registry.identity.surnames import SurnameComparison, compare_surnames
+from registry.identity.surnames import SURNAMES_CAP, SurnameComparison, compare_surnames
 
+NAME_WEIGHT_CAP = GIVEN_CAP + SURNAMES_CAP
 PROBABLE_WEIGHT = 13.0
-POSSIBLE_WEIGHT = 8.0
+POSSIBLE_WEIGHT = 9.0
 _DATE_WEIGHT = {
-    DateAgreement.EXACT: 8.0, DateAgreement.SWAPPED: 4.0, DateAgreement.ONE_DIGIT: 3.0,
-    DateAgreement.YEAR_OFF: 3.0, DateAgreement.PLACEHOLDER: 2.0, DateAgreement.MISSING: 0.0,
+    DateAgreement.EXACT: 8.0,
+    DateAgreement.SWAPPED: 4.0,
+    DateAgreement.ONE_DIGIT: 3.0,
+    DateAgreement.YEAR_OFF: 3.0,
+    DateAgreement.PLACEHOLDER: 2.0,
+    DateAgreement.MISSING: 0.0,
     DateAgreement.DIFFERENT: -8.0,
 }
 
@@ -78,8 +93,12 @@ class CurpAgreement(StrEnum):
 
 
 _CURP_WEIGHT = {
-    CurpAgreement.CONFIRMED: 12.0, CurpAgreement.SAME: 6.0, CurpAgreement.ONE_CHAR: 2.0,
-    CurpAgreement.DIFFERENT: -4.0, CurpAgreement.DIFFERENT_DOB: -6.0, CurpAgreement.MISSING: 0.0,
+    CurpAgreement.CONFIRMED: 12.0,
+    CurpAgreement.SAME: 6.0,
+    CurpAgreement.ONE_CHAR: 2.0,
+    CurpAgreement.DIFFERENT: -4.0,
+    CurpAgreement.DIFFERENT_DOB: -6.0,
+    CurpAgreement.MISSING: 0.0,
 }
 
 
@@ -109,10 +128,13 @@ def compare_curp(q: NormalisedIdentity, c: NormalisedIdentity) -> CurpAgreement:
         info = c.curp_info
         ok = info is not None and consistent(info, q) and consistent(info, c)
         return CurpAgreement.CONFIRMED if ok else CurpAgreement.SAME
+    qi, ci = q.curp_info, c.curp_info
+    own_date_ok = qi is not None and q.birth_date in (None, qi.birth_date)
+    if own_date_ok and ci is not None and qi is not None and qi.birth_date != ci.birth_date:
+        # The query's own CURP, consistent with its own date, puts the birth elsewhere.
+        return CurpAgreement.DIFFERENT_DOB
     if sum(a != b for a, b in zip(q.curp, c.curp, strict=True)) == 1:
         return CurpAgreement.ONE_CHAR
-    if q.curp_info and c.curp_info and q.curp_info.birth_date != c.curp_info.birth_date:
-        return CurpAgreement.DIFFERENT_DOB
     return CurpAgreement.DIFFERENT
 
 
@@ -127,6 +149,8 @@ class _Reading:
 def _best_reading(q: NormalisedIdentity, c: NormalisedIdentity) -> _Reading:
     best: _Reading | None = None
     for reading, penalty, reason in readings(q):
+        if best is not None and best.weight >= NAME_WEIGHT_CAP - penalty:
+            continue  # this reading cannot beat the one already found
         given = compare_given(reading.given, c.given)
         surnames = compare_surnames(reading, c)
         weight = given.weight + surnames.weight - penalty
@@ -141,7 +165,16 @@ def _effective(n: NormalisedIdentity) -> NormalisedIdentity:
     info = n.curp_info
     if info is None or (n.birth_date is not None and n.sex is not None):
         return n
-    return replace(n, birth_date=n.birth_date or info.birth_date, sex=n.sex or info.sex)
+    return NormalisedIdentity(
+        n.given,
+        n.paternal,
+        n.maternal,
+        n.extra_surnames,
+        n.birth_date or info.birth_date,
+        n.sex or info.sex,
+        n.curp,
+        info,
+    )
 
 
 def _sex_weight(q: NormalisedIdentity, c: NormalisedIdentity) -> tuple[float, str | None]:
@@ -163,27 +196,40 @@ def _all_fields_exact(
     curp: CurpAgreement,
 ) -> bool:
     return (
-        r.reason is None and r.given.all_exact and r.surnames.all_exact
-        and dob is DateAgreement.EXACT and q.sex is not None and q.sex == c.sex
+        r.reason is None
+        and r.given.all_exact
+        and r.surnames.all_exact
+        and dob is DateAgreement.EXACT
+        and q.sex is not None
+        and q.sex == c.sex
+        and (q.curp is None) == (c.curp is None)
         and curp in (CurpAgreement.MISSING, CurpAgreement.SAME)
     )
 
 
-def _probable_gates(r: _Reading, dob: DateAgreement, curp: CurpAgreement) -> bool:
-    curp_same = curp in (CurpAgreement.CONFIRMED, CurpAgreement.SAME)
-    return (
-        dob.plausible
-        and curp is not CurpAgreement.DIFFERENT_DOB
-        and r.given.agrees
-        and (r.surnames.agrees or curp_same)
-        and (dob is not DateAgreement.MISSING or r.surnames.both or curp_same)
-    )
+def _probable_gates(r: _Reading, dob: DateAgreement, curp: CurpAgreement, sex_agrees: bool) -> bool:
+    """Conditions besides the weight for `probable` (see the module docstring)."""
+    if not dob.plausible or curp is CurpAgreement.DIFFERENT_DOB:
+        return False
+    if curp in (CurpAgreement.CONFIRMED, CurpAgreement.SAME):
+        return r.given.agrees or r.surnames.agrees
+    if not (r.given.agrees and r.surnames.agrees):
+        return False
+    if dob is DateAgreement.MISSING:
+        # Names alone: every name written out and agreeing, both surnames in place.
+        return (
+            r.reason is None
+            and r.surnames.reason == "surnames_agree"
+            and r.given.reason == "given_agrees"
+            and r.given.distinctive
+        )
+    return r.given.distinctive or r.surnames.both or (dob is DateAgreement.EXACT and sex_agrees)
 
 
 def score(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match:
     """Score a candidate record against a screening query."""
     q, c = _effective(query), _effective(candidate)
-    reading = _best_reading(q, c)
+    reading = _best_reading(query, candidate)
     dob = compare_dates(q.birth_date, c.birth_date)
     curp = compare_curp(query, candidate)
     sex_w, sex_reason = _sex_weight(q, c)
@@ -192,7 +238,7 @@ def score(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match:
     if curp is CurpAgreement.CONFIRMED or _all_fields_exact(query, candidate, reading, dob, curp):
         level: MatchLevel | None = MatchLevel.EXACT
         value = max(value, 0.95)
-    elif weight >= PROBABLE_WEIGHT and _probable_gates(reading, dob, curp):
+    elif weight >= PROBABLE_WEIGHT and _probable_gates(reading, dob, curp, sex_w > 0):
         level, value = MatchLevel.PROBABLE, min(value, 0.949)
     elif weight >= POSSIBLE_WEIGHT:
         level, value = MatchLevel.POSSIBLE, min(value, 0.799)

@@ -37,7 +37,7 @@ def word_agreement(a: str, b: str) -> Agreement:
     ka, kb = phonetic_key(a), phonetic_key(b)
     if ka == kb:
         return Agreement.PHONETIC
-    if min(len(a), len(b)) >= 4 and (
+    if min(len(a), len(b)) >= 3 and (
         OSA.distance(a, b, score_cutoff=1) <= 1 or OSA.distance(ka, kb, score_cutoff=1) <= 1
     ):
         return Agreement.TYPO
@@ -64,7 +64,7 @@ _GIVEN_WEIGHT = {
 }
 GIVEN_DIFFERENT = -6.0
 GIVEN_CONFLICT = -4.0
-_GIVEN_CAP = 6.5
+GIVEN_CAP = 6.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +73,17 @@ class GivenComparison:
 
     weight: float
     agrees: bool  # a written-out name agrees and neither side has a name the other contradicts
-    all_exact: bool  # the same written-out names on both sides, nothing else
+    all_exact: bool  # the same written-out names in the same order, nothing else
     reason: str
+    distinctive: bool = False  # more than a leading MARIA/JOSE agrees
 
 
 def _pair_full(q: list[GivenName], c: list[GivenName]) -> list[tuple[Agreement, int, int]]:
     """Greedy best-first pairing of written-out names."""
-    scored = [
-        (given_agreement(a, b), -i, -j) for i, a in enumerate(q) for j, b in enumerate(c)
-    ]
+    if len(q) == 1 and len(c) == 1:
+        agreement = given_agreement(q[0], c[0])
+        return [] if agreement is Agreement.DIFFERENT else [(agreement, 0, 0)]
+    scored = [(given_agreement(a, b), -i, -j) for i, a in enumerate(q) for j, b in enumerate(c)]
     scored.sort(reverse=True)
     used_q: set[int] = set()
     used_c: set[int] = set()
@@ -108,34 +110,60 @@ def _pair_initials(initials: list[GivenName], names: list[GivenName]) -> tuple[i
     return matched, len(initials) - matched
 
 
-def compare_given(q: tuple[GivenName, ...], c: tuple[GivenName, ...]) -> GivenComparison:
-    """Compare a query's given names with a candidate's."""
+@dataclass(frozen=True, slots=True)
+class _Alignment:
+    """Which written-out names paired up, and what is left on either side."""
+
+    pairs: list[tuple[Agreement, int, int]]
+    full: list[GivenName]  # the query's written-out names, indexed by pairs
+    initials_hit: int
+    initials: bool  # either side has an initial
+    q_rest: int  # query names (or initials) with no partner
+    c_rest: int
+    compound: bool  # either side has more than one written-out name
+
+
+def _align(q: tuple[GivenName, ...], c: tuple[GivenName, ...]) -> _Alignment:
     qf = [g for g in q if not g.is_initial]
     cf = [g for g in c if not g.is_initial]
     pairs = _pair_full(qf, cf)
-    q_left = [g for i, g in enumerate(qf) if i not in {p[1] for p in pairs}]
-    c_left = [g for j, g in enumerate(cf) if j not in {p[2] for p in pairs}]
+    used_q, used_c = {p[1] for p in pairs}, {p[2] for p in pairs}
+    q_left = [g for i, g in enumerate(qf) if i not in used_q]
+    c_left = [g for j, g in enumerate(cf) if j not in used_c]
     q_ini = [g for g in q if g.is_initial]
     c_ini = [g for g in c if g.is_initial]
     qi_hit, qi_miss = _pair_initials(q_ini, c_left + c_ini)
     ci_hit, ci_miss = _pair_initials(c_ini, q_left)
-    q_rest = len(q_left) - ci_hit + qi_miss
-    c_rest = len(c_left) - qi_hit + ci_miss
-    conflict = q_rest > 0 and c_rest > 0
-    if not pairs:
+    return _Alignment(
+        pairs, qf, qi_hit + ci_hit, bool(q_ini or c_ini),
+        len(q_left) - ci_hit + qi_miss, len(c_left) - qi_hit + ci_miss,
+        len(qf) > 1 or len(cf) > 1,
+    )  # fmt: skip
+
+
+def compare_given(q: tuple[GivenName, ...], c: tuple[GivenName, ...]) -> GivenComparison:
+    """Compare a query's given names with a candidate's."""
+    al = _align(q, c)
+    conflict = al.q_rest > 0 and al.c_rest > 0
+    if not al.pairs:
+        if al.initials_hit and not conflict:
+            return GivenComparison(0.8 * al.initials_hit, True, False, "given_initials")
         return GivenComparison(GIVEN_DIFFERENT, False, False, "given_different")
+    weak = [al.compound and al.full[i].text in WEAK_GIVEN for _, i, _ in al.pairs]
     weight = sum(
-        _GIVEN_WEIGHT[a] * (0.6 if qf[i].text in WEAK_GIVEN else 1.0) for a, i, _ in pairs
+        _GIVEN_WEIGHT[a] * (0.6 if w else 1.0) for (a, _, _), w in zip(al.pairs, weak, strict=True)
     )
-    weight += 0.8 * (qi_hit + ci_hit) - 0.3 * (q_rest + c_rest)
+    weight += 0.8 * al.initials_hit - 0.3 * (al.q_rest + al.c_rest)
     if conflict:
         weight += GIVEN_CONFLICT
     all_exact = (
-        not q_ini and not c_ini and len(qf) == len(cf) == len(pairs)
-        and all(a is Agreement.EXACT for a, _, _ in pairs)
+        not al.initials
+        and al.q_rest == al.c_rest == 0
+        and all(a is Agreement.EXACT and i == j for a, i, j in al.pairs)
     )
-    reason = "given_conflict" if conflict else _given_reason(pairs, q_rest + c_rest)
-    return GivenComparison(min(weight, _GIVEN_CAP), not conflict, all_exact, reason)
+    reason = "given_conflict" if conflict else _given_reason(al.pairs, al.q_rest + al.c_rest)
+    distinctive = not all(weak) or al.initials_hit > 0 or al.q_rest + al.c_rest == 0
+    return GivenComparison(min(weight, GIVEN_CAP), not conflict, all_exact, reason, distinctive)
 
 
 def _given_reason(pairs: list[tuple[Agreement, int, int]], leftovers: int) -> str:

@@ -11,8 +11,8 @@ rule applies identically on both sides:
   every given name carries the canonical names it may stand for (PEPE -> JOSE,
   BETO -> ALBERTO, ROBERTO, ...; JOHN -> JUAN);
 - a married-name suffix ("GARCIA DE HERNANDEZ") is kept apart from the surname;
-- both surnames typed in one field ("Hernández-López", "HernandezLopez", and
-  "HERNANDEZLOPEZ" when the first ends in -EZ) are split when the maternal field is empty;
+- both surnames typed in one field ("Hernández-López", "HernandezLopez") are split
+  when the maternal field is empty ("HERNANDEZLOPEZ" is left to `readings`);
 - a given-name tail parsed into the surname field ("DE LOS ANGELES HERNANDEZ")
   goes back to the given names.
 """
@@ -36,9 +36,20 @@ from registry.identity.tables import (
 from registry.identity.text import tokens
 
 _SEX_WORDS = {
-    "H": "H", "HOMBRE": "H", "MALE": "H", "MASCULINO": "H", "MAN": "H",
-    "M": "M", "F": "M", "MUJER": "M", "FEMALE": "M", "FEMENINO": "M", "WOMAN": "M",
-    "X": "X", "NB": "X", "NO BINARIO": "X",
+    "H": "H",
+    "HOMBRE": "H",
+    "MALE": "H",
+    "MASCULINO": "H",
+    "MAN": "H",
+    "M": "M",
+    "F": "M",
+    "MUJER": "M",
+    "FEMALE": "M",
+    "FEMENINO": "M",
+    "WOMAN": "M",
+    "X": "X",
+    "NB": "X",
+    "NO BINARIO": "X",
 }
 _MARRIED_MARKERS = frozenset({"DE", "VDA", "VIUDA"})
 
@@ -71,8 +82,20 @@ def unglue(token: str) -> str:
     return token
 
 
+def _trailing_particle(token: str, following: str) -> str:
+    """Strip a particle glued to the previous word: "MENDEZDELA" before "CRUZ" -> "MENDEZ"."""
+    if following in PARTICLE_SURNAME_BASES:
+        for suffix in GLUED_PARTICLE_PREFIXES:
+            if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+                return token[: -len(suffix)]
+    return token
+
+
 def _surname_words(raw: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(unglue(t) for t in raw if t not in SURNAME_PARTICLES and t not in SUFFIXES)
+    words = [t for t in raw if t not in SURNAME_PARTICLES and t not in SUFFIXES]
+    following = [*words[1:], ""][: len(words)]
+    words = [_trailing_particle(t, n) for t, n in zip(words, following, strict=True)]
+    return tuple(unglue(t) for t in words)
 
 
 def _split_married(raw: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -108,12 +131,8 @@ def _surnames(
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     pat, extra_p = _split_married(paternal)
     mat, extra_m = _split_married(maternal)
-    if not mat and not extra_p:
-        if len(pat) >= 2:
-            pat, mat = pat[:1], pat[1:]
-        elif len(pat) == 1:
-            parts = split_concatenated(pat[0])
-            pat, mat = parts[:1], parts[1:]
+    if not mat and not extra_p and len(pat) >= 2:
+        pat, mat = pat[:1], pat[1:]
     return pat, mat, extra_p + extra_m
 
 

@@ -14,13 +14,21 @@ from registry.identity.model import NormalisedIdentity
 from registry.identity.names import Agreement, word_agreement
 
 _PATERNAL = {
-    Agreement.EXACT: 5.0, Agreement.PHONETIC: 4.5, Agreement.NICKNAME: 4.0,
-    Agreement.TYPO: 3.0, Agreement.DIFFERENT: -5.0,
+    Agreement.EXACT: 5.0,
+    Agreement.PHONETIC: 4.5,
+    Agreement.NICKNAME: 4.0,
+    Agreement.TYPO: 3.0,
+    Agreement.DIFFERENT: -5.0,
 }
 _MATERNAL = {
-    Agreement.EXACT: 4.5, Agreement.PHONETIC: 4.0, Agreement.NICKNAME: 3.5,
-    Agreement.TYPO: 2.5, Agreement.DIFFERENT: -3.0,
+    Agreement.EXACT: 4.5,
+    Agreement.PHONETIC: 4.0,
+    Agreement.NICKNAME: 3.5,
+    Agreement.TYPO: 2.5,
+    Agreement.DIFFERENT: -3.0,
 }
+SURNAMES_CAP = 9.5  # both surnames exact: the most any reading can weigh
+_SINGLE_SURNAME_BONUS = 1.5
 _SWAP_PENALTY = 1.0
 _CROSS_PENALTY = 2.0
 _MERGE_PENALTY = 0.5
@@ -57,11 +65,28 @@ def _straight(q: NormalisedIdentity, c: NormalisedIdentity) -> SurnameComparison
         weight += _MATERNAL[mm]
         both = pp > Agreement.DIFFERENT and mm > Agreement.DIFFERENT
         reason = "surnames_agree" if both else "maternal_differs" if pp else "paternal_differs"
+    elif (extra := _suffix_as_maternal(q, c)) is not None:
+        weight += _MATERNAL[extra]
+        both = pp > Agreement.DIFFERENT
+        reason = "surnames_agree" if pp else "paternal_differs"
     else:
         both = pp > Agreement.DIFFERENT and not q.maternal and not c.maternal
+        if both:
+            weight += _SINGLE_SURNAME_BONUS  # the only surname either side has agrees
         reason = "paternal_agrees" if pp else "paternal_differs"
     exact = pp is Agreement.EXACT and q.maternal == c.maternal
     return SurnameComparison(weight, pp > Agreement.DIFFERENT, both, exact, reason)
+
+
+def _suffix_as_maternal(q: NormalisedIdentity, c: NormalisedIdentity) -> Agreement | None:
+    """ "HERNANDEZ DE LA CRUZ" in one field: the "de" part may be the maternal surname."""
+    if not q.maternal and q.extra_surnames and c.maternal:
+        a = field_agreement(q.extra_surnames, c.maternal)
+    elif not c.maternal and c.extra_surnames and q.maternal:
+        a = field_agreement(q.maternal, c.extra_surnames)
+    else:
+        return None
+    return a if a > Agreement.DIFFERENT else None
 
 
 def _married(q: NormalisedIdentity, c: NormalisedIdentity) -> Agreement:
@@ -80,9 +105,9 @@ def _swapped(q: NormalisedIdentity, c: NormalisedIdentity) -> SurnameComparison 
     a = field_agreement(q.paternal, c.maternal)
     b = field_agreement(q.maternal, c.paternal)
     weight = _PATERNAL[b] + _MATERNAL[a] - _SWAP_PENALTY
-    agrees = a > Agreement.DIFFERENT or b > Agreement.DIFFERENT
+    # A swap explains the surnames only when both agree; one alone is a coincidence.
     both = a > Agreement.DIFFERENT and b > Agreement.DIFFERENT
-    return SurnameComparison(weight, agrees, both, False, "surnames_swapped")
+    return SurnameComparison(weight, both, both, False, "surnames_swapped")
 
 
 def _cross(q: NormalisedIdentity, c: NormalisedIdentity) -> SurnameComparison | None:
@@ -102,7 +127,9 @@ def _merged(q: NormalisedIdentity, c: NormalisedIdentity) -> SurnameComparison |
     """Both surnames written as one word on one side."""
     if bool(q.maternal) == bool(c.maternal):
         return None
-    a = word_agreement("".join(q.paternal + q.maternal), "".join(c.paternal + c.maternal))
+    a = word_agreement.__wrapped__(  # both surnames together: kept out of the cache
+        "".join(q.paternal + q.maternal), "".join(c.paternal + c.maternal)
+    )
     if a is Agreement.DIFFERENT:
         return None
     weight = _PATERNAL[a] + _MATERNAL[a] - _MERGE_PENALTY

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -13,7 +12,6 @@ _NOT_LETTER = re.compile(r"[^A-Z]+")
 _EXTRA = str.maketrans({"Æ": "AE", "Ø": "O", "Ł": "L", "Đ": "D", "Œ": "OE", "Þ": "TH"})
 
 
-@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Upper-case ASCII letters separated by single spaces.
 
