@@ -14,7 +14,7 @@ import httpx
 import platformdirs
 
 DEFAULT_SERVER = "http://127.0.0.1:5000"
-TOKEN_ENV = "VETREG_TOKEN"  # noqa: S105 (the variable's name, not a secret)
+TOKEN_ENV = "VETREG_TOKEN"
 SERVER_ENV = "VETREG_SERVER"
 
 

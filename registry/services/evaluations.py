@@ -44,7 +44,9 @@ class EvaluationView:
     version: int
 
 
-def _check_components(problems: Problems, raw: Mapping[str, str], outcome: Outcome | None) -> dict[str, str]:
+def _check_components(
+    problems: Problems, raw: Mapping[str, str], outcome: Outcome | None
+) -> dict[str, str]:
     components: dict[str, str] = {}
     for name, result in raw.items():
         component = problems.choice("components", name, EvaluationComponent)
@@ -56,7 +58,10 @@ def _check_components(problems: Problems, raw: Mapping[str, str], outcome: Outco
         problems.add("components", "mark the result of at least one component")
     failed = [k for k, v in components.items() if v in ("fail", "refused")]
     if outcome is Outcome.PASS and failed:
-        problems.add("outcome", f"cannot be pass when a component failed or was refused ({', '.join(failed)})")
+        problems.add(
+            "outcome",
+            f"cannot be pass when a component failed or was refused ({', '.join(failed)})",
+        )
     return components
 
 
@@ -68,8 +73,14 @@ def record_evaluation(uow: UnitOfWork, actor: Actor, data: EvaluationInput) -> u
     with uow:
         official = load_official(uow, data.official_id)
         target = official_target(uow, official)
-        uow.require(actor, Permission.EVALUATION_RECORD, target, action="evaluation.record",
-                    object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.EVALUATION_RECORD,
+            target,
+            action="evaluation.record",
+            object_type="official",
+            object_id=official.id,
+        )
         problems = Problems()
         kind = problems.choice("type", data.type, EvaluationType)
         outcome = problems.choice("outcome", data.outcome, Outcome)
@@ -87,34 +98,63 @@ def record_evaluation(uow: UnitOfWork, actor: Actor, data: EvaluationInput) -> u
         problems.check()
         assert kind and outcome and evaluated_on
         evaluation = Evaluation(
-            id=new_id(), version=1, official_id=official.id,
-            evaluating_agency_id=agency.id if agency else actor.agency_id, type=kind,
-            components=components, outcome=outcome, evaluated_on=evaluated_on,
-            valid_until=valid_until, recorded_at=uow.clock(), recorded_by=actor.user_id,
+            id=new_id(),
+            version=1,
+            official_id=official.id,
+            evaluating_agency_id=agency.id if agency else actor.agency_id,
+            type=kind,
+            components=components,
+            outcome=outcome,
+            evaluated_on=evaluated_on,
+            valid_until=valid_until,
+            recorded_at=uow.clock(),
+            recorded_by=actor.user_id,
         )
         uow.vault.seal(evaluation, {"notes": notes})
         uow.session.add(evaluation)
-        uow.audit.append(actor, "evaluation.record", object_type="evaluation", object_id=evaluation.id,
-                         details={"official": str(official.id), "type": kind.value,
-                                  "outcome": outcome.value})
+        uow.audit.append(
+            actor,
+            "evaluation.record",
+            object_type="evaluation",
+            object_id=evaluation.id,
+            details={"official": str(official.id), "type": kind.value, "outcome": outcome.value},
+        )
         # Next due date from the recertification policy; a fail or refusal suspends at once.
         compliance.after_evaluation(uow, actor, official.id)
         uow.commit()
         return evaluation.id
 
 
-def list_evaluations(uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str) -> list[EvaluationView]:
+def list_evaluations(
+    uow: UnitOfWork, actor: Actor, official_id: uuid.UUID | str
+) -> list[EvaluationView]:
     """An official's evaluations (no notes: those need `get_evaluation_notes`)."""
     with uow:
         official = load_official(uow, official_id)
-        uow.require(actor, Permission.OFFICIAL_READ, official_target(uow, official),
-                    action="evaluation.list", object_type="official", object_id=official.id)
+        uow.require(
+            actor,
+            Permission.OFFICIAL_READ,
+            official_target(uow, official),
+            action="evaluation.list",
+            object_type="official",
+            object_id=official.id,
+        )
         rows = uow.session.scalars(
-            select(Evaluation).where(Evaluation.official_id == official.id)
+            select(Evaluation)
+            .where(Evaluation.official_id == official.id)
             .order_by(Evaluation.evaluated_on.desc())
         )
         return [
-            EvaluationView(e.id, e.official_id, e.type, e.outcome, dict(e.components), e.evaluated_on,
-                           e.valid_until, e.evaluating_agency.code, e.version)
+            EvaluationView(
+                e.id,
+                e.official_id,
+                e.type,
+                e.outcome,
+                dict(e.components),
+                e.evaluated_on,
+                e.valid_until,
+                e.evaluating_agency.code,
+                e.version,
+            )
             for e in rows
         ]
