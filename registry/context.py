@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, event, select, text
+from sqlalchemy import Connection, Engine, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from registry.config import Settings
@@ -88,15 +88,13 @@ def sync_keyring(connection: Connection, keyring: Keyring) -> None:
     On PostgreSQL the transaction first takes the key-state lock shared, so a rotation step
     that takes it exclusively (an index batch, the switch) never interleaves with it.
     """
-    query: Executable
     if connection.dialect.name == "postgresql":
-        query = text(
-            "SELECT purpose, version, state, kek_id, wrapped FROM key_secrets, "
-            "(SELECT pg_advisory_xact_lock_shared(:lock)) AS key_lock"
-        ).bindparams(lock=PG_KEY_LOCK)
-    else:
-        query = select(*_SECRET_COLUMNS)
-    rows = connection.execute(query).all()
+        # Its own statement: under READ COMMITTED the SELECT below then takes its snapshot
+        # after the lock is granted, so it sees a switch that committed while we waited.
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:lock)"), {"lock": PG_KEY_LOCK}
+        )
+    rows = connection.execute(select(*_SECRET_COLUMNS)).all()
     current = tuple(sorted((r[0], r[1], r[2]) for r in rows if r[2] in LOADED_STATES))
     if current != keyring.marker:
         secrets, active, marker = _read_secrets(rows, keyring.provider, keyring)

@@ -44,6 +44,9 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         event.listen(self.session, "before_flush", _mark_changed)
+        # Begin now: the transaction's first act syncs the process's keys (a rotation may have
+        # switched them), and keyed lookups computed before any SQL must see that state.
+        self.session.connection()
         self.vault = Vault(self.session, self.keyring)
         self.audit = AuditWriter(self.session, self.clock)
         self._committed = False

@@ -20,10 +20,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session, contains_eager
 
-from registry.context import EXCLUSIVE_KEY_LOCK, LOADED_STATES, RegistryContext, sync_keyring
+from registry.context import (
+    EXCLUSIVE_KEY_LOCK,
+    LOADED_STATES,
+    PG_KEY_LOCK,
+    RegistryContext,
+    sync_keyring,
+)
 from registry.crypto import INDEX_PURPOSE, Keyring
 from registry.errors import Conflict, KeyUnavailable
 from registry.identity import Identity, blocking_keys, normalise
@@ -71,9 +77,12 @@ def rotation_as_view(row: KeyRotation) -> RotationView:
 
 def _exclusive(uow: UnitOfWork) -> None:
     """Make this unit of work's transaction exclude every other one (PostgreSQL key lock)."""
-    if uow.session.in_transaction():
-        raise RuntimeError("the key lock must be requested before the transaction begins")
-    uow.session.info[EXCLUSIVE_KEY_LOCK] = True
+    uow.session.info[EXCLUSIVE_KEY_LOCK] = True  # for any later transaction of this session
+    connection = uow.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Our own shared lock (taken when the transaction began) does not block this one.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": PG_KEY_LOCK})
+        sync_keyring(connection, uow.keyring)  # a fresh snapshot, after every other writer
 
 
 def _unfinished(session: Session, kind: str) -> KeyRotation | None:

@@ -25,7 +25,7 @@ from tests.keys.test_retention import PERSON, entry
 from tests.keys.test_rotation import decrypt_all, expected_digests, index_digests
 from tests.keys.worker import populate
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 class Churn:
