@@ -43,6 +43,15 @@ class Vault:
         self._keys[row.id] = key
         return row
 
+    def new_key_row(self, created_at: dt.datetime) -> tuple[dict[str, Any], bytes]:
+        """A fresh data key as a `data_keys` row for bulk insert, and the key itself."""
+        wrapped, key = self.keyring.new_data_key()
+        key_id = new_id()
+        self._keys[key_id] = key
+        row = {"id": key_id, "kek_id": wrapped.kek_id, "wrapped": wrapped.wrapped,
+               "created_at": created_at}
+        return row, key
+
     def remember(self, row: DataKey) -> bytes:
         """Unwrap a stored data key once per unit of work."""
         key = self._keys.get(row.id)
@@ -96,6 +105,23 @@ class Vault:
     def open_all(self, record: SealedRecord) -> dict[str, str | None]:
         self.opened += 1
         return {name: self.open(record, name) for name in record.ENCRYPTED}
+
+
+def seal_columns(
+    key: bytes,
+    table: str,
+    record_id: uuid.UUID,
+    version: int,
+    names: tuple[str, ...],
+    values: Mapping[str, str | None],
+) -> dict[str, bytes | None]:
+    """The `<field>_ct` column values of a record built as a plain row (bulk paths)."""
+    return {
+        f"{name}_ct": None
+        if (value := values.get(name)) is None
+        else encrypt_field(key, value.encode(), FieldPlace(table, name, record_id, version))
+        for name in names
+    }
 
 
 def date_text(value: dt.date | None) -> str | None:

@@ -18,7 +18,7 @@ _NONCE_BYTES = 12
 
 def length_prefixed(*parts: bytes) -> bytes:
     """Unambiguous concatenation: each part preceded by its 4-byte big-endian length."""
-    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+    return b"".join([b for p in parts for b in (len(p).to_bytes(4, "big"), p)])
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,20 @@ class FieldPlace:
     version: int
 
     def associated_data(self) -> bytes:
-        return length_prefixed(
-            b"vetreg-field",
-            str(FORMAT_VERSION).encode(),
-            self.table.encode(),
-            self.column.encode(),
-            self.record_id.bytes,
-            str(self.version).encode(),
+        return _associated_head(self.table, self.column) + length_prefixed(
+            self.record_id.bytes, str(self.version).encode()
         )
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column} of record {self.record_id} (version {self.version})"
+
+
+@lru_cache(maxsize=512)
+def _associated_head(table: str, column: str) -> bytes:
+    """The constant start of a field's associated data (the encoding is the same throughout)."""
+    return length_prefixed(
+        b"vetreg-field", str(FORMAT_VERSION).encode(), table.encode(), column.encode()
+    )
 
 
 @lru_cache(maxsize=4096)

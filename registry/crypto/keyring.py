@@ -11,6 +11,7 @@ frequency of a low-entropy field.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
@@ -47,6 +48,7 @@ class Keyring:
     secrets: Mapping[str, Mapping[int, bytes]]
     active: Mapping[str, int]
     _derived: dict[tuple[str, int, str], bytes] = field(default_factory=dict, repr=False)
+    _macs: dict[tuple[int, str], hmac.HMAC] = field(default_factory=dict, repr=False)
     # (purpose, version, state) of the stored secrets this keyring reflects.
     marker: tuple[tuple[str, int, str], ...] = ()
 
@@ -61,6 +63,7 @@ class Keyring:
     ) -> None:
         """Adopt a new set of root secrets (after a rotation), swapping each mapping whole."""
         self.secrets, self.active, self.marker = secrets, active, marker
+        self._derived, self._macs = {}, {}  # keys derived from secrets no longer held go too
 
     @staticmethod
     def new_secret(provider: KeyProvider) -> WrappedKey:
@@ -99,9 +102,14 @@ class Keyring:
 
     def blind_index(self, kind: str, parts: Iterable[str], version: int | None = None) -> int:
         """Truncated keyed digest of a normalised blocking key (see module docstring)."""
-        key = self._key(INDEX_PURPOSE, version or self.index_version(), kind)
-        mac = hmac.digest(key, length_prefixed(*(p.encode() for p in parts)), "sha256")
-        return int.from_bytes(mac[: INDEX_DIGEST_BITS // 8], "big")
+        version = version or self.index_version()
+        keyed = self._macs.get((version, kind))
+        if keyed is None:  # the keyed state, computed once: each digest then copies it
+            keyed = hmac.new(self._key(INDEX_PURPOSE, version, kind), digestmod=hashlib.sha256)
+            self._macs[(version, kind)] = keyed
+        mac = keyed.copy()
+        mac.update(length_prefixed(*(p.encode() for p in parts)))
+        return int.from_bytes(mac.digest()[: INDEX_DIGEST_BITS // 8], "big")
 
     def fingerprint(self, name: str, parts: Iterable[str]) -> str:
         """Keyed fingerprint (hex) of a query, for audit events that must not hold names."""

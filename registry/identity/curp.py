@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.mx import curp as stdnum_curp
@@ -105,6 +106,7 @@ def _check_parts(value: str) -> None:
         raise CurpError("CURP characters 14-16 must be consonants")
 
 
+@lru_cache(maxsize=4096)  # a CURP is checked on input, then again when it is normalised
 def validate_curp(value: str) -> str:
     """Return the normalised CURP, or raise CurpError naming the problem."""
     number = compact(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from registry.services.dates import add_years
 from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
+from registry.vault import seal_columns
 
 # Default retention by reason (years after the effective date); corruption stays longest.
 RETENTION_YEARS: dict[EntryReason, int] = {
@@ -171,12 +173,59 @@ def new_entry(
     return entry
 
 
-def entry_audit_details(entry: RegistryEntry, agency: Agency) -> dict[str, str | None]:
+def entry_row(
+    uow: UnitOfWork,
+    actor: Actor,
+    official_id: uuid.UUID,
+    agency: Agency,
+    clean: CleanEntry,
+    stamp: dt.datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new active entry as plain rows for bulk insert: its data key and the record."""
+    from registry.services.retention import retention_until  # it imports this module
+
+    entry_id = new_id()
+    key_row, key = uow.vault.new_key_row(stamp)
+    row: dict[str, Any] = {
+        "id": entry_id,
+        "version": 1,
+        "official_id": official_id,
+        "originating_agency_id": agency.id,
+        "reason": clean.reason,
+        "case_ref": clean.case_ref,
+        "legal_basis": clean.legal_basis,
+        "effective_date": clean.effective_date,
+        "status": EntryStatus.ACTIVE,
+        "handling_code": clean.handling_code,
+        "source_reliability": clean.source_reliability,
+        "information_reliability": clean.information_reliability,
+        "retain_until": clean.retain_until
+        if clean.retain_explicit
+        else retention_until(uow, clean.reason, agency.country, clean.effective_date),
+        "review_on": clean.review_on,
+        "legal_hold": False,
+        "data_key_id": key_row["id"],
+        **seal_columns(
+            key, RegistryEntry.__tablename__, entry_id, 1, RegistryEntry.ENCRYPTED,
+            {"narrative": clean.narrative},
+        ),
+        "shredded_at": None,
+        "created_by": actor.user_id,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    return key_row, row
+
+
+def entry_audit_details(
+    official_id: uuid.UUID, agency: Agency, reason: EntryReason, case_ref: str
+) -> dict[str, str]:
+    """What an entry's creation event records: never the person's identity."""
     return {
-        "official": str(entry.official_id),
+        "official": str(official_id),
         "agency": agency.code,
-        "reason": entry.reason.value,
-        "case_ref": entry.case_ref,
+        "reason": reason.value,
+        "case_ref": case_ref,
     }
 
 
@@ -216,7 +265,7 @@ def list_entry(uow: UnitOfWork, actor: Actor, data: EntryInput) -> uuid.UUID:
             "entry.create",
             object_type="entry",
             object_id=entry.id,
-            details=entry_audit_details(entry, agency),
+            details=entry_audit_details(entry.official_id, agency, entry.reason, entry.case_ref),
         )
         uow.commit()
         return entry.id

@@ -7,24 +7,25 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select, tuple_
 
 from registry.errors import FieldProblem, ValidationFailed
-from registry.identity import Identity
+from registry.identity import Identity, NormalisedIdentity, normalise
 from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.policy import NO_TARGET, Actor, Permission
 from registry.services.entries import (
     CleanEntry,
     EntryInput,
     entry_audit_details,
-    new_entry,
+    entry_row,
     validate_entry,
 )
 from registry.services.officials import (
     OfficialInput,
     find_by_curps,
-    new_official,
+    official_rows,
     validate_identity,
 )
 from registry.services.staging import Staging
@@ -55,6 +56,7 @@ class ImportRow:
 
     row: int
     identity: Identity
+    normalised: NormalisedIdentity
     agency_code: str
     entry: CleanEntry
 
@@ -131,7 +133,7 @@ def _validate_row(
     )
     if problems or clean is None:
         return None, problems
-    return ImportRow(number, identity, code, clean), problems
+    return ImportRow(number, identity, normalise(identity), code, clean), problems
 
 
 def validate_rows(
@@ -176,41 +178,57 @@ def _existing_cases(
 def _import_batch(
     uow: UnitOfWork, actor: Actor, batch: list[ImportRow], report: ImportReport
 ) -> None:
+    """One transaction: new rows built as plain column values, then one INSERT per table."""
     with uow:
         agencies = {a.code: a for a in uow.session.scalars(select(Agency))}
         existing = _existing_cases(uow, batch, agencies)
-        known = find_by_curps(uow, [r.identity.curp for r in batch if r.identity.curp])
+        known = {
+            curp: official.id
+            for curp, official in find_by_curps(
+                uow, [r.identity.curp for r in batch if r.identity.curp]
+            ).items()
+        }
+        stamp = uow.clock()
         stage = Staging([DataKey, Official, OfficialIndex, RegistryEntry, AuditEvent])
+        key_rows: list[dict[str, Any]] = []
         for row in batch:
             if (row.agency_code, row.entry.case_ref) in existing:
                 report.already_present += 1
                 continue
             agency = agencies[row.agency_code]
-            official: Official | None = known.get(row.identity.curp) if row.identity.curp else None
-            created_official = official is None
-            if official is None:
-                official = new_official(
-                    uow, actor, row.identity, {}, agency.id, agency.country, stage=stage
+            official_id = known.get(row.identity.curp) if row.identity.curp else None
+            created_official = official_id is None
+            if official_id is None:
+                key_row, official_row, index = official_rows(
+                    uow, actor, row.identity, agency.id, agency.country, stamp, row.normalised
                 )
+                official_id = official_row["id"]
+                key_rows.append(key_row)
+                stage.extend(Official, [official_row])
+                stage.extend(OfficialIndex, index)
                 if row.identity.curp:
-                    known[row.identity.curp] = official
-            entry = new_entry(uow, actor, official, agency, row.entry, stage=stage)
-            stage.add(
-                uow.audit.append(
-                    actor,
-                    "entry.import",
-                    object_type="entry",
-                    object_id=entry.id,
-                    add=False,
-                    details={
-                        **entry_audit_details(entry, agency),
-                        "official_created": created_official,
-                    },
-                )
+                    known[row.identity.curp] = official_id
+            key_row, entry = entry_row(uow, actor, official_id, agency, row.entry, stamp)
+            key_rows.append(key_row)
+            stage.extend(RegistryEntry, [entry])
+            event = uow.audit.append(
+                actor,
+                "entry.import",
+                object_type="entry",
+                object_id=entry["id"],
+                add=False,
+                details={
+                    **entry_audit_details(
+                        official_id, agency, row.entry.reason, row.entry.case_ref
+                    ),
+                    "official_created": created_official,
+                },
             )
+            stage.add(event)
             report.created += 1
             report.officials_created += created_official
             report.officials_matched += not created_official
+        stage.extend(DataKey, key_rows)
         stage.flush(uow.session)
         uow.commit()
 

@@ -7,11 +7,19 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from registry.errors import Conflict
-from registry.identity import CurpError, Identity, blocking_keys, normalise, validate_curp
+from registry.identity import (
+    CurpError,
+    Identity,
+    NormalisedIdentity,
+    blocking_keys,
+    normalise,
+    validate_curp,
+)
 from registry.models import Employment, Official, OfficialIndex
 from registry.models.base import new_id
 from registry.models.enums import Country, Sex
@@ -20,7 +28,7 @@ from registry.services.common import agency_by_code, check_version, load_officia
 from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
-from registry.vault import date_text, text_date
+from registry.vault import date_text, seal_columns, text_date
 
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 _SEX_ALIASES = {"F": Sex.FEMALE, "MALE": Sex.MALE, "FEMALE": Sex.FEMALE}
@@ -111,13 +119,16 @@ def _identity_values(identity: Identity, national_ids: Mapping[str, str]) -> dic
 
 
 def index_rows(
-    uow: UnitOfWork, official_id: uuid.UUID, identity: Identity
+    uow: UnitOfWork,
+    official_id: uuid.UUID,
+    identity: Identity,
+    normalised: NormalisedIdentity | None = None,
 ) -> list[dict[str, object]]:
     """The official's blind-index rows under the active index key (not yet stored)."""
     version = uow.keyring.index_version()
     digests = {
         (kind, uow.keyring.blind_index(kind, parts, version))
-        for kind, parts in blocking_keys(normalise(identity))
+        for kind, parts in blocking_keys(normalised or normalise(identity))
     }
     return [
         {"official_id": official_id, "kind": kind, "key_version": version, "digest": digest}
@@ -195,6 +206,36 @@ def new_official(
         stage.add(key, official)
         stage.extend(OfficialIndex, index_rows(uow, official.id, identity))
     return official
+
+
+def official_rows(
+    uow: UnitOfWork,
+    actor: Actor,
+    identity: Identity,
+    owner_agency_id: uuid.UUID,
+    country: Country,
+    stamp: dt.datetime,
+    normalised: NormalisedIdentity | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, object]]]:
+    """A new official as plain rows for bulk insert: its data key, the record, its index rows."""
+    official_id = new_id()
+    key_row, key = uow.vault.new_key_row(stamp)
+    row: dict[str, Any] = {
+        "id": official_id,
+        "version": 1,
+        "country": country,
+        "owner_agency_id": owner_agency_id,
+        "data_key_id": key_row["id"],
+        **seal_columns(
+            key, Official.__tablename__, official_id, 1, Official.ENCRYPTED,
+            _identity_values(identity, {}),
+        ),
+        "created_at": stamp,
+        "created_by": actor.user_id,
+        "updated_at": stamp,
+        "updated_by": actor.user_id,
+    }
+    return key_row, row, index_rows(uow, official_id, identity, normalised)
 
 
 def register_official(uow: UnitOfWork, actor: Actor, data: OfficialInput) -> uuid.UUID:
