@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Result, and_, exists, func, or_, select
 
 from registry.models import (
     LifecycleSetting,
@@ -87,7 +87,10 @@ def set_grace_days(uow: UnitOfWork, actor: Actor, days: int) -> None:
         uow.commit()
 
 
-def _member_rows(uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None):  # type: ignore[no-untyped-def]
+def _member_rows(
+    uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None, cutoff: dt.date
+) -> Result[uuid.UUID, uuid.UUID, str | None, dt.date | None, bool]:
+    """Current members who may break a rule (`member_rule` has the last word on each)."""
     listed = exists().where(
         RegistryEntry.official_id == Membership.official_id, RegistryEntry.status.in_(IN_FORCE)
     )
@@ -101,7 +104,18 @@ def _member_rows(uow: UnitOfWork, task_force_ids: Iterable[uuid.UUID] | None):  
         )
         .join(TaskForce, TaskForce.id == Membership.task_force_id)
         .outerjoin(RecertSchedule, RecertSchedule.official_id == Membership.official_id)
-        .where(Membership.left_on.is_(None), TaskForce.status != TaskForceStatus.DISBANDED)
+        .where(
+            Membership.left_on.is_(None),
+            TaskForce.status != TaskForceStatus.DISBANDED,
+            # Members with a pass due on or after the cutoff and no entry in force break none.
+            or_(
+                RecertSchedule.standing.is_(None),
+                RecertSchedule.standing != "pass",
+                RecertSchedule.due_on.is_(None),
+                RecertSchedule.due_on < cutoff,
+                listed,
+            ),
+        )
     )
     if task_force_ids is not None:
         query = query.where(Membership.task_force_id.in_(list(task_force_ids)))
@@ -132,7 +146,8 @@ def violations(
     """Rule breaches by task force, before overrides (the schedule must be fresh)."""
     today, grace = uow.today(), grace_days(uow)
     found: dict[uuid.UUID, list[Violation]] = defaultdict(list)
-    for tf_id, official_id, standing, due_on, listed in _member_rows(uow, task_force_ids):
+    cutoff = today - dt.timedelta(days=grace)
+    for tf_id, official_id, standing, due_on, listed in _member_rows(uow, task_force_ids, cutoff):
         rule = member_rule(standing, due_on, bool(listed), today, grace)
         if rule:
             found[tf_id].append((official_id, rule))
@@ -180,9 +195,6 @@ def reassess(
     uow.session.flush()
     found = violations(uow, ids)
     cover = active_cover(uow, ids)
-    query = select(TaskForce).where(TaskForce.status != TaskForceStatus.DISBANDED)
-    if ids is not None:
-        query = query.where(TaskForce.id.in_(ids))
     open_by_tf = {
         s.task_force_id: s
         for s in uow.session.scalars(
@@ -192,8 +204,10 @@ def reassess(
             )
         )
     }
+    reasons = _open_reasons(uow, ids)
     changes = []
-    for task_force in uow.session.scalars(query):
+    # A unit that breaks no rule, is not suspended and has no open suspension stays as it is.
+    for task_force in _units(uow, ids, found.keys() | open_by_tf.keys()):
         breaches = [
             (o, r)
             for o, r in found.get(task_force.id, [])
@@ -202,7 +216,8 @@ def reassess(
         overridden = task_force.id in cover.task_forces
         current = open_by_tf.get(task_force.id)
         if breaches and not overridden:
-            change = _suspend(uow, actor, task_force, current, breaches)
+            known = reasons.get(current.id, {}) if current is not None else {}
+            change = _suspend(uow, actor, task_force, current, known, breaches)
         elif current is not None or task_force.status is TaskForceStatus.SUSPENDED:
             change = _lift(uow, actor, task_force, current, "override" if breaches else "compliant")
         else:
@@ -212,25 +227,61 @@ def reassess(
     return changes
 
 
+_CHUNK = 500  # ids per IN list, well inside every driver's limit on bound parameters
+
+
+def _units(
+    uow: UnitOfWork, ids: list[uuid.UUID] | None, candidates: Iterable[uuid.UUID]
+) -> list[TaskForce]:
+    """The task forces among `candidates` or suspended (within `ids`), not disbanded."""
+    suspended = select(TaskForce.id).where(TaskForce.status == TaskForceStatus.SUSPENDED)
+    if ids is not None:
+        suspended = suspended.where(TaskForce.id.in_(ids))
+    wanted = sorted(set(candidates) | set(uow.session.scalars(suspended)))
+    units: list[TaskForce] = []
+    for start in range(0, len(wanted), _CHUNK):
+        units.extend(
+            uow.session.scalars(
+                select(TaskForce)
+                .where(
+                    TaskForce.id.in_(wanted[start : start + _CHUNK]),
+                    TaskForce.status != TaskForceStatus.DISBANDED,
+                )
+                .order_by(TaskForce.id)
+            )
+        )
+    return units
+
+
+def _open_reasons(
+    uow: UnitOfWork, ids: list[uuid.UUID] | None
+) -> dict[uuid.UUID, dict[Violation, SuspensionReason]]:
+    """The reasons recorded for each open suspension, by suspension (one query for all)."""
+    query = (
+        select(SuspensionReason)
+        .join(Suspension, Suspension.id == SuspensionReason.suspension_id)
+        .where(Suspension.lifted_at.is_(None))
+    )
+    if ids is not None:
+        query = query.where(Suspension.task_force_id.in_(ids))
+    reasons: dict[uuid.UUID, dict[Violation, SuspensionReason]] = defaultdict(dict)
+    for reason in uow.session.scalars(query):
+        reasons[reason.suspension_id][(reason.official_id, reason.rule)] = reason
+    return reasons
+
+
 def _suspend(
     uow: UnitOfWork,
     actor: Actor | None,
     task_force: TaskForce,
     current: Suspension | None,
+    known: dict[Violation, SuspensionReason],
     breaches: list[Violation],
 ) -> ComplianceChange | None:
     now = uow.clock()
     if current is None:
         current = Suspension(id=new_id(), task_force_id=task_force.id, started_at=now)
         uow.session.add(current)
-        known: dict[Violation, SuspensionReason] = {}
-    else:
-        known = {
-            (r.official_id, r.rule): r
-            for r in uow.session.scalars(
-                select(SuspensionReason).where(SuspensionReason.suspension_id == current.id)
-            )
-        }
     holding = set(breaches)
     for key, reason in known.items():
         if key not in holding and reason.resolved_at is None:

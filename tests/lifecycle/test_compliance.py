@@ -80,6 +80,20 @@ def test_expired_pass_of_a_senior_member_suspends_after_the_grace_period(
     assert compliance.check_all(lc.ctx.uow(), operator)["suspended"] == 0  # nothing new to record
 
 
+def test_a_pass_holds_through_its_due_date_and_the_grace_period(
+    lc: Lifecycle, operator: Actor
+) -> None:
+    lc.clock.set_date(dt.date(2026, 1, 10))
+    member = lc.vetted(n=0, on=dt.date(2026, 1, 10))  # a member's pass is due 2027-01-10
+    tf = lc.task_force("JTF-SUR", member)
+    compliance.set_grace_days(lc.ctx.uow(), operator, 3)
+    lc.clock.set_date(dt.date(2027, 1, 13))
+    assert compliance.check_all(lc.ctx.uow(), operator)["suspended"] == 0
+    lc.clock.set_date(dt.date(2027, 1, 14))
+    assert compliance.check_all(lc.ctx.uow(), operator)["suspended"] == 1
+    assert _state(lc, tf) == (TaskForceStatus.SUSPENDED, True, {(member, "pass_expired")})
+
+
 def test_us_member_evaluated_by_a_mexican_officer_counts(lc: Lifecycle, operator: Actor) -> None:
     tf, senior, agent, us_agent = _unit(lc)
     lc.clock.advance(380)

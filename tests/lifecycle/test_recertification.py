@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from registry.errors import PermissionDenied, ValidationFailed
-from registry.models import RecertSchedule
+from registry.models import AuditEvent, RecertSchedule
 from registry.policy import Actor
 from registry.services import notifications, recertification
 from registry.services.recertification import add_months, reminder_stage
@@ -127,6 +129,27 @@ def test_due_and_overdue_lists(lc: Lifecycle, operator: Actor) -> None:
     with pytest.raises(ValidationFailed) as caught:
         recertification.due_list(lc.ctx.uow(), lc.mx, within="soon", agency="XX-NONE")
     assert {p.field for p in caught.value.problems} == {"within", "agency"}
+
+
+def test_due_export_is_the_whole_list_audited_alike(lc: Lifecycle, operator: Actor) -> None:
+    lc.clock.set_date(dt.date(2026, 6, 1))
+    lc.evaluate(lc.official(n=0), "2023-05-01")  # overdue
+    lc.evaluate(lc.official(n=1), "2023-06-20")  # due within 30 days
+    lc.evaluate(lc.official(n=2), "2025-01-01")  # not yet due
+    lc.official(n=0, given_names="Rosa")  # never vetted
+    recertification.rebuild(lc.ctx.uow(), operator)
+    items, total = recertification.due_list(lc.ctx.uow(), lc.mx, within="30d")
+    assert total == 3
+    assert list(recertification.iter_due(lc.ctx.uow(), lc.mx, within="30d")) == items
+    with lc.ctx.uow() as uow:
+        details = uow.session.scalars(
+            select(AuditEvent.details)
+            .where(AuditEvent.action == "recert.due")
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert [json.loads(d)["total"] for d in details] == [3, 3]
+    with pytest.raises(ValidationFailed):
+        list(recertification.iter_due(lc.ctx.uow(), lc.mx, within="soon"))
 
 
 def test_reminder_stages() -> None:
