@@ -29,21 +29,27 @@ from typing import Any
 
 import httpx
 import psycopg
-from sqlalchemy import insert
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from registry.config import Settings
 from registry.context import RegistryContext
 from registry.identity import Identity
-from registry.models import DataKey, Official, OfficialIndex, RegistryEntry
-from registry.models.base import new_id, utcnow
-from registry.models.enums import Country, EntryReason, EntryStatus, HandlingCode
+from registry.models import Agency, DataKey, Official, OfficialIndex, RegistryEntry
+from registry.models.enums import (
+    EntryReason,
+    HandlingCode,
+    InformationReliability,
+    SourceReliability,
+)
 from registry.policy import Actor
 from registry.services import accounts, agencies
 from registry.services.accounts import actor_by_username
-from registry.services.officials import index_rows
+from registry.services.entries import CleanEntry, entry_row
+from registry.services.officials import official_rows
 from registry.services.screening import ScreeningInput, screen, screen_batch
 from registry.services.setup import initialise
+from registry.services.staging import Staging
 
 GIVEN_M = [
     "José",
@@ -316,84 +322,40 @@ def setup_registry(settings: Settings) -> tuple[RegistryContext, Actor]:
     return ctx, actor_by_username(ctx.uow(), "bench.screener")
 
 
-def _columns(record: Any) -> dict[str, Any]:
-    return {c.key: getattr(record, c.key) for c in record.__table__.columns}
-
-
 def bulk_load(ctx: RegistryContext, size: int, seed: int) -> list[Identity]:
     """Seal, index and insert `size` listed officials; returns the identities (for queries)."""
     rng = random.Random(seed)
     people = [random_person(rng) for _ in range(size)]
     officer = actor_by_username(ctx.uow(), "bench.officer")
-    assert officer.agency_id
     started = time.perf_counter()
     for start in range(0, size, LOAD_BATCH):
-        rows: dict[str, list[dict[str, Any]]] = {
-            "keys": [],
-            "officials": [],
-            "index": [],
-            "entries": [],
-        }
         with ctx.uow() as uow:
-            now = utcnow()
+            agency = uow.session.scalars(select(Agency).where(Agency.code == "MX-GN")).one()
+            now = uow.clock()
+            stage = Staging([DataKey, Official, OfficialIndex, RegistryEntry])
             for n, person in enumerate(people[start : start + LOAD_BATCH], start=start):
-                key = uow.vault.new_data_key(add=False)
-                official = Official(
-                    id=new_id(),
-                    version=1,
-                    country=Country.MX,
-                    owner_agency_id=officer.agency_id,
-                    created_at=now,
-                    updated_at=now,
+                key_row, official, index = official_rows(
+                    uow, officer, person, agency.id, agency.country, now
                 )
-                uow.vault.seal(
-                    official,
-                    {  # type: ignore[arg-type]
-                        "given_names": person.given_names,
-                        "paternal_surname": person.paternal_surname,
-                        "maternal_surname": person.maternal_surname,
-                        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
-                        "sex": person.sex,
-                        "curp": person.curp,
-                        "national_ids": None,
-                    },
-                    new_key=key,
+                clean = CleanEntry(
+                    EntryReason.FAILED_VETTING,
+                    f"B-{n}",
+                    "bench",
+                    now.date(),
+                    HandlingCode.H1,
+                    SourceReliability.B,
+                    InformationReliability.KNOWN_TO_SOURCE,
+                    now.date().replace(year=now.year + 10),
+                    None,
+                    None,
+                    True,
                 )
-                entry_key = uow.vault.new_data_key(add=False)
-                entry = RegistryEntry(
-                    id=new_id(),
-                    version=1,
-                    official_id=official.id,
-                    originating_agency_id=officer.agency_id,
-                    reason=EntryReason.FAILED_VETTING,
-                    case_ref=f"B-{n}",
-                    legal_basis="bench",
-                    effective_date=now.date(),
-                    status=EntryStatus.ACTIVE,
-                    handling_code=HandlingCode.H1,
-                    source_reliability="B",
-                    information_reliability="2",
-                    retain_until=now.date().replace(year=now.year + 10),
-                    review_on=None,
-                    legal_hold=False,
-                    created_at=now,
-                    updated_at=now,
-                )
-                uow.vault.seal(entry, {"narrative": None}, new_key=entry_key)  # type: ignore[arg-type]
-                rows["keys"] += [
-                    _columns(key) | {"created_at": now},
-                    _columns(entry_key) | {"created_at": now},
-                ]
-                rows["officials"].append(_columns(official))
-                rows["entries"].append(_columns(entry))
-                rows["index"] += index_rows(uow, official.id, person)
-            for model, name in (
-                (DataKey, "keys"),
-                (Official, "officials"),
-                (RegistryEntry, "entries"),
-                (OfficialIndex, "index"),
-            ):
-                uow.session.execute(insert(model), rows[name])
+                entry_key, entry = entry_row(uow, officer, official["id"], agency, clean, now)
+                stage.extend(DataKey, [key_row, entry_key])
+                stage.extend(Official, [official])
+                stage.extend(OfficialIndex, index)
+                stage.extend(RegistryEntry, [entry])
+            stage.flush(uow.session)
             uow.session.commit()
         done = min(start + LOAD_BATCH, size)
         rate = done / (time.perf_counter() - started)

@@ -54,12 +54,16 @@ class Vault:
 
     def remember(self, row: DataKey) -> bytes:
         """Unwrap a stored data key once per unit of work."""
-        key = self._keys.get(row.id)
+        return self.remember_key(row.id, row.kek_id, row.wrapped)
+
+    def remember_key(self, key_id: uuid.UUID, kek_id: str, wrapped: bytes | None) -> bytes:
+        """Unwrap a data key read as plain columns, once per unit of work."""
+        key = self._keys.get(key_id)
         if key is None:
-            if row.wrapped is None:
-                raise DecryptionFailed(f"data key {row.id} was destroyed (record shredded)")
-            key = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
-            self._keys[row.id] = key
+            if wrapped is None:
+                raise DecryptionFailed(f"data key {key_id} was destroyed (record shredded)")
+            key = self.keyring.unwrap(WrappedKey(kek_id, wrapped))
+            self._keys[key_id] = key
         return key
 
     def _key_for(self, record: SealedRecord) -> bytes:
@@ -101,6 +105,20 @@ class Vault:
             return None
         place = FieldPlace(record.__tablename__, name, record.id, record.version)
         return decrypt_field(self._key_for(record), blob, place).decode()
+
+    def open_columns(self, table: str, names: tuple[str, ...], row: Any) -> dict[str, str | None]:
+        """Open the sealed columns of a row selected as plain columns: its id, version,
+        data_key_id (already remembered) and `<name>_ct` for each name."""
+        self.opened += 1
+        key = self._keys.get(row.data_key_id)
+        if key is None:
+            raise DecryptionFailed(f"data key of {table} {row.id} is missing")
+        return {
+            name: None
+            if (blob := getattr(row, f"{name}_ct")) is None
+            else decrypt_field(key, blob, FieldPlace(table, name, row.id, row.version)).decode()
+            for name in names
+        }
 
     def open_all(self, record: SealedRecord) -> dict[str, str | None]:
         self.opened += 1

@@ -25,15 +25,15 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from registry.errors import FieldProblem, NotFound
 from registry.identity import Identity, NormalisedIdentity, normalise, query_keys, score
 from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.models.base import new_id
-from registry.models.enums import EntryStatus, HandlingCode
+from registry.models.enums import Country, EntryReason, EntryStatus, HandlingCode
 from registry.models.screening import (
     Screening,
     ScreeningHit,
@@ -155,75 +155,127 @@ def sealed(record: object) -> SealedRecord:
     return cast(SealedRecord, record)
 
 
+@dataclass(frozen=True, slots=True)
+class _EntryRow:
+    """What a hit reports of an entry in force (selected as plain columns)."""
+
+    id: uuid.UUID
+    reason: EntryReason
+    status: EntryStatus
+    case_ref: str
+    handling_code: HandlingCode
+    agency_id: uuid.UUID
+    agency_code: str
+    agency_country: Country
+
+
 @dataclass
 class _Candidate:
-    official: Official
-    entries: list[tuple[RegistryEntry, Agency]]
+    official: Any  # a row of officials' id, version, data key and sealed columns
+    entries: list[_EntryRow]
 
 
 def _wanted_keys(uow: UnitOfWork, query: NormalisedIdentity) -> set[tuple[str, int, int]]:
     keyring = uow.keyring
+    versions = keyring.index_versions()
     return {
         (kind, version, keyring.blind_index(kind, parts, version))
         for kind, parts in query_keys(query)
-        for version in keyring.index_versions()
+        for version in versions
     }
+
+
+# Built once: per screening only the expanding parameters change, so SQLAlchemy neither
+# rebuilds nor re-keys the statements.
+_INDEX_SQL = select(OfficialIndex.official_id, OfficialIndex.digest).where(
+    OfficialIndex.kind == bindparam("kind"),
+    OfficialIndex.key_version == bindparam("version"),
+    OfficialIndex.digest.in_(bindparam("digests", expanding=True)),
+)
+# Only the official ids narrow the entries' SELECT; status, retention and shredding are
+# checked on the few rows it returns, so every database plans it on the official_id index
+# (on SQLite, a status condition let the planner walk all active entries instead).
+_ENTRIES_SQL = (
+    select(
+        RegistryEntry.official_id,
+        RegistryEntry.status,
+        RegistryEntry.retain_until,
+        RegistryEntry.shredded_at,
+        RegistryEntry.id,
+        RegistryEntry.reason,
+        RegistryEntry.case_ref,
+        RegistryEntry.handling_code,
+        Agency.id,
+        Agency.code,
+        Agency.country,
+    )
+    .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
+    .where(RegistryEntry.official_id.in_(bindparam("ids", expanding=True)))
+)
+_OFFICIALS_SQL = (
+    select(
+        DataKey.kek_id,
+        DataKey.wrapped,
+        Official.id,
+        Official.version,
+        Official.data_key_id,
+        *(getattr(Official, f"{name}_ct") for name in Official.ENCRYPTED),
+    )
+    .join(DataKey, Official.data_key_id == DataKey.id)
+    .where(Official.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
+)
 
 
 def _index_hits(
     uow: UnitOfWork, wanted: set[tuple[str, int, int]]
 ) -> dict[tuple[str, int, int], set[uuid.UUID]]:
-    """Officials under each (kind, version, digest) triple, in a few set-based SELECTs."""
+    """Officials under each (kind, version, digest) triple: one SELECT per kind and version,
+    so that each digest is probed once, under its own kind."""
+    grouped: dict[tuple[str, int], list[int]] = {}
+    for kind, version, digest in sorted(wanted):
+        grouped.setdefault((kind, version), []).append(digest)
     found: dict[tuple[str, int, int], set[uuid.UUID]] = {}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), _LOOKUP_CHUNK):
-        chunk = ordered[start : start + _LOOKUP_CHUNK]
-        rows = uow.session.execute(
-            select(
-                OfficialIndex.official_id,
-                OfficialIndex.kind,
-                OfficialIndex.key_version,
-                OfficialIndex.digest,
-            ).where(
-                OfficialIndex.kind.in_({w[0] for w in chunk}),
-                OfficialIndex.key_version.in_({w[1] for w in chunk}),
-                OfficialIndex.digest.in_({w[2] for w in chunk}),
+    connection = uow.session.connection()  # Core: these plain SELECTs need no ORM context
+    for (kind, version), digests in grouped.items():
+        for start in range(0, len(digests), _LOOKUP_CHUNK):
+            chunk = digests[start : start + _LOOKUP_CHUNK]
+            rows = connection.execute(
+                _INDEX_SQL, {"kind": kind, "version": version, "digests": chunk}
             )
-        )
-        for official_id, *key in rows:
-            triple = (key[0], key[1], key[2])
-            if triple in wanted:
-                found.setdefault(triple, set()).add(official_id)
+            for official_id, digest in rows:
+                found.setdefault((kind, version, digest), set()).add(official_id)
     return found
 
 
 def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, _Candidate]:
-    """Candidates with at least one entry in force, loaded with keys and agencies (one SELECT)."""
-    by_official: dict[uuid.UUID, _Candidate] = {}
+    """Candidates with at least one entry in force, with their data keys (two SELECTs a chunk).
+
+    Plain columns, not ORM objects: a batch meets thousands of candidates.
+    """
+    entries: dict[uuid.UUID, list[_EntryRow]] = {}
     ordered = sorted(ids)
+    today = uow.today()
+    connection = uow.session.connection()
     for start in range(0, len(ordered), _LOOKUP_CHUNK):
-        rows = uow.session.execute(
-            select(RegistryEntry, Official, DataKey, Agency)
-            .join(Official, RegistryEntry.official_id == Official.id)
-            .join(DataKey, Official.data_key_id == DataKey.id)
-            .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
-            .where(
-                RegistryEntry.official_id.in_(ordered[start : start + _LOOKUP_CHUNK]),
-                RegistryEntry.status.in_(IN_FORCE),
-                RegistryEntry.retain_until >= uow.today(),
-                RegistryEntry.shredded_at.is_(None),
-                DataKey.wrapped.is_not(None),
-            )
-        ).all()
-        for entry, official, data_key, agency in rows:
-            uow.vault.remember(data_key)
-            candidate = by_official.setdefault(official.id, _Candidate(official, []))
-            candidate.entries.append((entry, agency))
+        rows = connection.execute(_ENTRIES_SQL, {"ids": ordered[start : start + _LOOKUP_CHUNK]})
+        for official_id, status, retain_until, shredded_at, *fields in rows:
+            if status in IN_FORCE and retain_until >= today and shredded_at is None:
+                entry_id, reason, case_ref, handling, *agency = fields
+                entries.setdefault(official_id, []).append(
+                    _EntryRow(entry_id, reason, status, case_ref, handling, *agency)
+                )
+    by_official: dict[uuid.UUID, _Candidate] = {}
+    listed = sorted(entries)
+    for start in range(0, len(listed), _LOOKUP_CHUNK):
+        rows = connection.execute(_OFFICIALS_SQL, {"ids": listed[start : start + _LOOKUP_CHUNK]})
+        for row in rows:
+            uow.vault.remember_key(row.data_key_id, row.kek_id, row.wrapped)
+            by_official[row.id] = _Candidate(row, entries[row.id])
     return by_official
 
 
-def _identity_of(uow: UnitOfWork, official: Official) -> Identity:
-    values = uow.vault.open_all(sealed(official))
+def _identity_of(uow: UnitOfWork, official: Any) -> Identity:
+    values = uow.vault.open_columns(Official.__tablename__, Official.ENCRYPTED, official)
     return Identity(
         values["given_names"] or "",
         values["paternal_surname"],
@@ -234,8 +286,8 @@ def _identity_of(uow: UnitOfWork, official: Official) -> Identity:
     )
 
 
-def _detail_available(actor: Actor, agency: Agency) -> bool:
-    return can(actor, Permission.ENTRY_READ, Target(country=agency.country, agency_id=agency.id))
+def _detail_available(actor: Actor, country: Country, agency_id: uuid.UUID) -> bool:
+    return can(actor, Permission.ENTRY_READ, Target(country=country, agency_id=agency_id))
 
 
 class _Matcher:
@@ -268,19 +320,19 @@ class _Matcher:
             match = score(query, self._candidate_identity(official_id))
             if match.level is None:
                 continue
-            for entry, agency in self.candidates[official_id].entries:
+            for entry in self.candidates[official_id].entries:
                 hits.append(
                     HitView(
                         entry.id,
                         match.level.value,
                         match.score,
-                        agency.code,
-                        agency.country.value,
+                        entry.agency_code,
+                        entry.agency_country.value,
                         entry.reason.value,
                         entry.status.value,
                         entry.case_ref,
                         entry.handling_code,
-                        _detail_available(self.actor, agency),
+                        _detail_available(self.actor, entry.agency_country, entry.agency_id),
                         match.reasons,
                     )
                 )
@@ -308,25 +360,30 @@ def _record(
     hits, candidates = found
     outcome = ScreeningOutcome.HIT if hits else ScreeningOutcome.NO_HIT
     fingerprint = query_fingerprint(uow, identity)
-    screening = Screening(
-        id=new_id(),
-        screened_at=uow.clock(),
-        user_id=actor.user_id,
-        agency_id=actor.agency_id,
-        purpose=purpose,
-        query_fingerprint=fingerprint,
-        outcome=outcome,
-        hit_count=len(hits),
-        candidates=candidates,
-        batch_id=batch_id,
+    screening_id, screened_at = new_id(), uow.clock()
+    stage.extend(
+        Screening,
+        [
+            {
+                "id": screening_id,
+                "screened_at": screened_at,
+                "user_id": actor.user_id,
+                "agency_id": actor.agency_id,
+                "purpose": purpose,
+                "query_fingerprint": fingerprint,
+                "outcome": outcome,
+                "hit_count": len(hits),
+                "candidates": candidates,
+                "batch_id": batch_id,
+            }
+        ],
     )
-    stage.add(screening)
     stage.extend(
         ScreeningHit,
         (
             {
                 "id": new_id(),
-                "screening_id": screening.id,
+                "screening_id": screening_id,
                 "entry_id": h.entry_id,
                 "level": h.level,
                 "score": h.score,
@@ -339,7 +396,7 @@ def _record(
             actor,
             "screening.run",
             object_type="screening",
-            object_id=screening.id,
+            object_id=screening_id,
             purpose=purpose.value,
             add=False,
             details={
@@ -352,9 +409,7 @@ def _record(
             },
         )
     )
-    return ScreeningResult(
-        screening.id, outcome, purpose, screening.screened_at, candidates, hits, row
-    )
+    return ScreeningResult(screening_id, outcome, purpose, screened_at, candidates, hits, row)
 
 
 def _stage() -> Staging:
@@ -482,7 +537,7 @@ def entry_summary(uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID | str) -> H
             entry.status.value,
             entry.case_ref,
             entry.handling_code,
-            _detail_available(actor, agency),
+            _detail_available(actor, agency.country, agency.id),
         )
         uow.audit.append(actor, "entry.summary", object_type="entry", object_id=entry.id)
         uow.commit()
