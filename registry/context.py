@@ -63,7 +63,8 @@ def _read_secrets(
     return secrets, active, tuple(sorted(marker))
 
 
-_SECRET_COLUMNS = (
+# Built once: every transaction runs it (see `sync_keyring`).
+_SECRETS_SQL = select(
     KeySecret.purpose,
     KeySecret.version,
     KeySecret.state,
@@ -74,7 +75,7 @@ _SECRET_COLUMNS = (
 
 def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
     """Unwrap the stored root secrets; refuses to start without them."""
-    rows = session.execute(select(*_SECRET_COLUMNS)).all()
+    rows = session.execute(_SECRETS_SQL).all()
     secrets, active, marker = _read_secrets(rows, provider)
     missing = [p for p in PURPOSES if p not in active]
     if missing:
@@ -94,7 +95,7 @@ def sync_keyring(connection: Connection, keyring: Keyring) -> None:
         connection.execute(
             text("SELECT pg_advisory_xact_lock_shared(:lock)"), {"lock": PG_KEY_LOCK}
         )
-    rows = connection.execute(select(*_SECRET_COLUMNS)).all()
+    rows = connection.execute(_SECRETS_SQL).all()
     current = tuple(sorted((r[0], r[1], r[2]) for r in rows if r[2] in LOADED_STATES))
     if current != keyring.marker:
         secrets, active, marker = _read_secrets(rows, keyring.provider, keyring)
