@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -22,8 +23,12 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    database = None
     if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(database_url.removeprefix("sqlite:///"))
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not database.exists():  # created here, readable by this account only
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -96,3 +96,12 @@ def test_ciphertext_moved_to_another_row_fails_clearly(instance: Settings) -> No
     ):
         get_official(ctx.uow(), officer, uuid.UUID(str(rows[1][0])))
     ctx.close()
+
+
+def test_embedded_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    from registry.migrate import upgrade
+
+    database = tmp_path / "instance" / "vetreg.sqlite3"
+    upgrade(f"sqlite:///{database}")
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert database.parent.stat().st_mode & 0o777 == 0o700
