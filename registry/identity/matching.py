@@ -32,6 +32,10 @@ Levels:
   date, every name as typed must agree;
 - `possible`: weight >= POSSIBLE_WEIGHT.
 
+When the date, CURP and sex terms leave no room to reach `possible` even with every
+name agreeing (a homonym born on another date, the bulk of candidates in a large
+registry), the names are not compared and the score is that bound (below 0.5).
+
 The score is a logistic map of the weight (0.5 at POSSIBLE_WEIGHT, 0.8 at
 PROBABLE_WEIGHT) clamped into its level's band: None [0, 0.5), possible [0.5, 0.8),
 probable [0.8, 0.95), exact [0.95, 1].
@@ -229,11 +233,19 @@ def _probable_gates(r: _Reading, dob: DateAgreement, curp: CurpAgreement, sex_ag
 def score(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match:
     """Score a candidate record against a screening query."""
     q, c = _effective(query), _effective(candidate)
-    reading = _best_reading(query, candidate)
     dob = compare_dates(q.birth_date, c.birth_date)
     curp = compare_curp(query, candidate)
     sex_w, sex_reason = _sex_weight(q, c)
-    weight = reading.weight + _DATE_WEIGHT[dob] + _CURP_WEIGHT[curp] + sex_w
+    rest = _DATE_WEIGHT[dob] + _CURP_WEIGHT[curp] + sex_w
+    if NAME_WEIGHT_CAP + rest < POSSIBLE_WEIGHT and curp is not CurpAgreement.CONFIRMED:
+        # Not even agreeing names could lift it to `possible` (nor is it exact: the dates
+        # differ), so the names are not compared: most candidates of a large registry are
+        # homonyms born on other dates. The score is the bound, below 0.5.
+        skipped = ("names_not_compared", dob.value, curp.value)
+        reasons = (*skipped, sex_reason) if sex_reason else skipped
+        return Match(round(min(_to_score(NAME_WEIGHT_CAP + rest), 0.499), 4), None, reasons)
+    reading = _best_reading(query, candidate)
+    weight = reading.weight + rest
     value = _to_score(weight)
     if curp is CurpAgreement.CONFIRMED or _all_fields_exact(query, candidate, reading, dob, curp):
         level: MatchLevel | None = MatchLevel.EXACT

@@ -170,3 +170,34 @@ def test_score_is_in_unit_interval_and_consistent_with_level(
     }
     low, high = bands[m.level]
     assert low <= m.score <= high
+
+
+@given(given_names, surnames, st.none() | surnames, dates, given_names, surnames, dates, st.data())
+def test_skipping_the_name_comparison_never_changes_a_match(
+    g1: str,
+    p1: str,
+    m1: str | None,
+    d1: dt.date,
+    g2: str,
+    p2: str,
+    d2: dt.date,
+    data: st.DataObject,
+) -> None:
+    """Names are not compared when no agreement could reach `possible`; the outcome is the same
+    as comparing them."""
+    import registry.identity.matching as matching
+
+    sex = data.draw(st.sampled_from(["H", "M", None]))
+    query, record = person(g1, p1, m1, d1, sex), person(g2, p2, None, d2, "H")
+    quick = score(query, record)
+    cap = matching.NAME_WEIGHT_CAP
+    try:
+        matching.NAME_WEIGHT_CAP = 1e9  # compares names always
+        full = score(query, record)
+    finally:
+        matching.NAME_WEIGHT_CAP = cap
+    assert quick.level == full.level
+    if quick.level is not None:
+        assert quick == full
+    else:
+        assert quick.score <= 0.499 and full.score <= quick.score
