@@ -71,6 +71,7 @@ class UnitOfWork:
             raise AuditMissing("a change must be committed with its audit event")
         self.session.commit()
         self._committed = True
+        self.audit.committed()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -52,15 +52,18 @@ def encode_canonical(document: dict[str, Any]) -> bytes:
     return bytes(rfc8785.dumps(document))
 
 
-def _uuid_text(value: Any) -> str | None:
+def uuid_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, uuid.UUID):
         return str(value)
     text = str(value)
-    if len(text) == 32:  # SQLite keeps UUIDs as 32 lowercase hex digits
+    if len(text) == 32 and text.isascii() and text.isalnum():  # SQLite: 32 hex digits
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-    return str(uuid.UUID(text))
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text  # not an id at all: quoted as a string, it cannot match the hash
 
 
 def _time_text(value: Any) -> str:
@@ -69,7 +72,9 @@ def _time_text(value: Any) -> str:
     text = str(value)
     if len(text) == 26 and text[10] == " ":  # SQLite: "YYYY-MM-DD HH:MM:SS.ffffff", UTC
         return f"{text[:10]}T{text[11:]}Z"
-    return format_time(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
+    # Already in canonical form (PostgreSQL renders it so for the scan); any other text is not
+    # what the writer stored, and quoted as it is, it cannot match the hash.
+    return text
 
 
 def _details_text(stored: str) -> str:
@@ -77,7 +82,10 @@ def _details_text(stored: str) -> str:
     # earlier spaced form (or odd strings) are re-encoded. A stored text that is not canonical
     # cannot match its chain hash, so embedding it verbatim never hides a change.
     if '": ' in stored or ', ' in stored or "\\" in stored:
-        return encode_canonical(json.loads(stored)).decode("utf-8")
+        try:
+            return encode_canonical(json.loads(stored)).decode("utf-8")
+        except ValueError:
+            return _quote(stored)  # not JSON: as a string it can never match the stored object
     return stored
 
 
@@ -89,7 +97,7 @@ def _str(value: str | None) -> str:
 _TEMPLATE_V1 = (
     '{{"action":{action},"actor":{{"agency":{agency},"country":{country},"user":{user}}},'
     '"details":{details},"id":{id},"object":{{"id":{object_id},"type":{object_type}}},'
-    '"outcome":{outcome},"purpose":{purpose},"seq":{seq},"time":"{time}","v":1}}'
+    '"outcome":{outcome},"purpose":{purpose},"seq":{seq},"time":{time},"v":1}}'
 )
 
 
@@ -98,20 +106,21 @@ def canonical_from_row(row: tuple[Any, ...] | Any) -> bytes:
     seq = int(row[0])
     if not 0 < seq <= _SAFE_INT:
         raise ValueError(f"event seq {seq} out of range")
-    user = _uuid_text(row[3])
+    # Ids and time quoted as any string (the same bytes for the values the writer stores), so
+    # that no odd stored text can stand for part of the document's structure.
     text = _TEMPLATE_V1.format(
         action=_quote(row[6]),
         agency=_str(row[4]),
         country=_str(row[5]),
-        user="null" if user is None else f'"{user}"',
+        user=_str(uuid_text(row[3])),
         details=_details_text(row[11]),
-        id=f'"{_uuid_text(row[1])}"',
+        id=_quote(uuid_text(row[1]) or ""),
         object_id=_str(row[8]),
         object_type=_str(row[7]),
         outcome=_quote(row[9]),
         purpose=_str(row[10]),
         seq=seq,
-        time=_time_text(row[2]),
+        time=_quote(_time_text(row[2])),
     )
     try:
         return text.encode("utf-8")
@@ -141,7 +150,7 @@ def iter_stored_events(
 ) -> Iterator[StoredEvent]:
     """Every stored event in `seq` order, with its canonical bytes."""
     for row in iter_stored_rows(connection, start=start, end=end):
-        yield StoredEvent(int(row[0]), _uuid_text(row[1]) or "", canonical_from_row(row),
+        yield StoredEvent(int(row[0]), uuid_text(row[1]) or "", canonical_from_row(row),
                           bytes(row[12]), bytes(row[13]))
 
 

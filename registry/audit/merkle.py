@@ -48,7 +48,7 @@ class MerkleTree:
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         leaves = list(leaf_hashes)
-        if any(len(h) != HASH_SIZE for h in leaves):
+        if leaves and set(map(len, leaves)) != {HASH_SIZE}:
             raise ValueError(f"every leaf hash must be {HASH_SIZE} bytes")
         levels: list[list[bytes]] = [leaves]
         sha = hashlib.sha256
@@ -95,8 +95,12 @@ class MerkleTree:
             level += 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        """Add several leaf hashes at the end."""
-        for leaf in leaves:
+        """Add several leaf hashes at the end (rebuilding, when that is quicker)."""
+        added = list(leaves)
+        if len(added) > self.size:
+            self._levels = MerkleTree(self._levels[0] + added)._levels
+            return
+        for leaf in added:
             self.append(leaf)
 
     def _check_size(self, size: int) -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from registry.audit.checkpoint import add_signature_lines
-from registry.audit.log import canonical_from_row, iter_stored_events, leaf_for, select_row
+from registry.audit.log import canonical_from_row, leaf_for, select_row
 from registry.audit.merkle import MerkleTree
+from registry.audit.scan import scan
 from registry.audit.verify import CheckpointRecord
 from registry.models.audit_log import AuditCheckpoint, AuditCosignature
 
@@ -96,8 +97,7 @@ class LeafCache:
                 self._trees[key] = cached
             tree = cached.tree
             if tree.size < size:
-                for event in iter_stored_events(connection, start=tree.size + 1):
-                    tree.append(leaf_for(event.canonical))
+                tree.extend(scan(connection, start=tree.size + 1).leaf_hashes())
             return tree
 
     @staticmethod

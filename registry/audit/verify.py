@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from registry.audit.checkpoint import (
@@ -107,6 +108,36 @@ class VerificationReport:
             self.problems.append(Problem(kind, position, message))
 
 
+@dataclass
+class Run:
+    """What checking a run of consecutive events found, enough to join it to the run before.
+
+    `first` is the first event as (seq, id, prev_hash, whether its content matches its hash),
+    kept unjudged when the run was checked without knowing what precedes it (a chunk checked
+    apart); `join_runs` judges it against the end of the previous run.
+    """
+
+    leaves: list[bytes]
+    problems: list[Problem]
+    first: tuple[int, str, bytes, bool] | None
+    last_seq: int | None
+    last_hash: bytes | None
+
+
+class LinkSource(ABC):
+    """Events that check their own order and links, faster than tuple by tuple (a scan)."""
+
+    @abstractmethod
+    def check_links(
+        self, report: VerificationReport, start: int | None, previous: bytes | None
+    ) -> Run:
+        """As `check_links` over the events this source holds."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[tuple[int, str, bytes, bytes, bytes]]:
+        """The events as (seq, id, canonical, prev_hash, hash) tuples."""
+
+
 def check_chain(
     events: Iterable[tuple[int, str, bytes, bytes, bytes]], report: VerificationReport
 ) -> MerkleTree:
@@ -114,7 +145,7 @@ def check_chain(
 
     Returns the Merkle tree over the events in the order given, whatever problems were found.
     """
-    leaves = check_links(events, report, 1, GENESIS_HASH)[0]
+    leaves = check_links(events, report, 1, GENESIS_HASH).leaves
     report.events = len(leaves)
     tree = MerkleTree(leaves)
     report.tree = tree
@@ -124,40 +155,74 @@ def check_chain(
 def check_links(
     events: Iterable[tuple[int, str, bytes, bytes, bytes]],
     report: VerificationReport,
-    start: int,
+    start: int | None,
     previous: bytes | None,
-) -> tuple[list[bytes], bytes | None, bytes | None]:
-    """Check a run of events from seq `start` (`previous`: the hash before it, None if unknown).
+) -> Run:
+    """Check a run of events expected to begin at seq `start` after the hash `previous`.
 
-    Returns the leaf hashes, the first event's prev_hash and the last event's hash.
+    With `start` None nothing is known of what precedes the run: its first event is returned
+    unjudged in `Run.first`. Problems go to `report` (and `Run.problems` is its list).
     """
+    if isinstance(events, LinkSource):
+        return events.check_links(report, start, previous)
     sha = hashlib.sha256
     leaves: list[bytes] = []
     append = leaves.append
     expected = start
-    first_prev: bytes | None = None
+    first: tuple[int, str, bytes, bool] | None = None
+    seq: int | None = None
     for seq, event_id, canonical, prev_hash, stored in events:
         append(sha(b"\x00" + canonical).digest())
-        if first_prev is None:
-            first_prev = prev_hash
-        if seq != expected:
-            if seq > expected:
-                gone = (f"event {expected}" if seq == expected + 1
-                        else f"events {expected}-{seq - 1}")
-                report.add("event", expected, f"{gone} missing: the log jumps from seq "
-                           f"{expected - 1} to {seq} (removed)")
+        if (seq != expected or prev_hash != previous
+                or sha(prev_hash + canonical).digest() != stored):
+            content_ok = sha(prev_hash + canonical).digest() == stored
+            if expected is None:
+                first = (seq, event_id, prev_hash, content_ok)
             else:
-                report.add("event", seq, f"event {seq} (id {event_id}) is out of order: found "
-                           f"where seq {expected} belongs (reordered or duplicated)")
-        elif previous is not None and prev_hash != previous:
-            report.add("event", seq, f"event {seq} (id {event_id}) does not follow event "
-                       f"{seq - 1}: its link to the previous event is broken (reordered, "
-                       "removed or inserted)")
-        elif sha(prev_hash + canonical).digest() != stored:
-            report.add("event", seq, f"event {seq} (id {event_id}) was altered: its content "
-                       "no longer matches its hash")
+                judge(report, seq, event_id, prev_hash, content_ok, expected, previous)
         expected, previous = seq + 1, stored
-    return leaves, first_prev, previous
+    return Run(leaves, report.problems, first, seq, previous)
+
+
+def judge(
+    report: VerificationReport, seq: int, event_id: str, prev_hash: bytes, content_ok: bool,
+    expected: int, previous: bytes | None,
+) -> None:
+    """Report the first thing wrong with an event found where seq `expected` belongs, after
+    the event whose hash is `previous` (None if unknown); nothing if it checks out."""
+    if seq != expected:
+        if seq > expected:
+            gone = f"event {expected}" if seq == expected + 1 else f"events {expected}-{seq - 1}"
+            report.add("event", expected, f"{gone} missing: the log jumps from seq "
+                       f"{expected - 1} to {seq} (removed)")
+        else:
+            report.add("event", seq, f"event {seq} (id {event_id}) is out of order: found "
+                       f"where seq {expected} belongs (reordered or duplicated)")
+    elif previous is not None and prev_hash != previous:
+        report.add("event", seq, f"event {seq} (id {event_id}) does not follow event "
+                   f"{seq - 1}: its link to the previous event is broken (reordered, "
+                   "removed or inserted)")
+    elif not content_ok:
+        report.add("event", seq, f"event {seq} (id {event_id}) was altered: its content "
+                   "no longer matches its hash")
+
+
+def join_runs(runs: Iterable[Run], report: VerificationReport) -> list[bytes]:
+    """Join runs checked apart, in order from seq 1, into `report`, as one check would have
+    found them; returns every leaf hash."""
+    leaves: list[bytes] = []
+    expected = 1
+    previous: bytes | None = GENESIS_HASH
+    for run in runs:
+        if run.first is not None:
+            seq, event_id, prev_hash, content_ok = run.first
+            judge(report, seq, event_id, prev_hash, content_ok, expected, previous)
+        for problem in run.problems:
+            report.add(problem.kind, problem.position, problem.message)
+        leaves += run.leaves
+        if run.last_seq is not None:
+            expected, previous = run.last_seq + 1, run.last_hash
+    return leaves
 
 
 def _cosigners(

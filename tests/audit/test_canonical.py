@@ -10,8 +10,9 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.audit.events import canonical_document, canonical_json
+from registry.audit.events import canonical_document, canonical_json, format_time
 from registry.audit.log import canonical_from_row, encode_canonical
+from registry.audit.scan import _Renderer
 from registry.audit.verify import TrustAnchors
 from registry.context import RegistryContext
 from registry.models.audit import AuditEvent
@@ -83,3 +84,54 @@ def test_awkward_values_survive_the_database_and_verify(
     anchors = TrustAnchors("o", signing_vkey(Ed25519Key.generate_in_memory("o")))
     report = audit.verify_log(ctx.uow(), world.actor("MX", "auditor"), anchors)
     assert report.ok, report.problems
+
+
+def _rows(event: AuditEvent, moment: dt.datetime) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    """The event as the fast scan fetches it from SQLite and from PostgreSQL."""
+    assert event.actor_user_id is not None
+    tail = (event.actor_agency, event.actor_country, event.action, event.object_type,
+            event.object_id, event.outcome, event.purpose, event.details, b"", b"")
+    sqlite = (event.seq, event.id.hex, moment.strftime("%Y-%m-%d %H:%M:%S.%f"),
+              event.actor_user_id.hex, *tail)
+    postgres = (event.seq, str(event.id), format_time(moment), str(event.actor_user_id), *tail)
+    return sqlite, postgres
+
+
+@PROPS
+@given(st.integers(1, 2**53 - 1), moments, texts, st.none() | texts, details)
+def test_fast_scan_renders_rfc8785_for_both_backends(
+    seq: int, moment: dt.datetime, action: str, optional: str | None, values: dict[str, object]
+) -> None:
+    event = _event(seq, moment, action, optional, values)
+    reference = bytes(rfc8785.dumps(canonical_document(event)))
+    sqlite_row, postgres_row = _rows(event, moment)
+    assert _Renderer().sqlite([sqlite_row, sqlite_row]) == [reference, reference]
+    assert _Renderer().postgresql([postgres_row]) == [reference]
+    # Rows in an earlier writer's spacing are re-encoded to the same bytes.
+    spaced = json.dumps(values, sort_keys=True)
+    assert _Renderer().sqlite([(*sqlite_row[:11], spaced, b"", b"")]) == [reference]
+
+
+def test_odd_stored_text_never_renders_as_the_event_it_replaced() -> None:
+    moment = dt.datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
+    event = _event(7, moment, "official.read", "x", {"n": 1, "id": "a"})
+    reference = bytes(rfc8785.dumps(canonical_document(event)))
+    row = list(_rows(event, moment)[0])
+    eid, time_text, user = str(row[1]), str(row[2]), str(row[3])
+    odd = {
+        "id with a quote": {1: eid[:31] + '"'},
+        "time with a quote": {2: time_text[:25] + '"'},
+        "id shifted into the time": {1: eid[:31], 2: eid[31] + time_text},
+        "time with another separator": {2: time_text.replace(" ", "x")},
+        "time not a time": {2: "yesterday"},
+        "user of another shape": {3: user[:16]},
+        "user empty, not null": {3: ""},
+        "details not JSON": {11: '{"n": 1'},
+        "details cut short": {11: '{"id":"a"'},
+    }
+    assert _Renderer().sqlite([tuple(row)]) == [reference]
+    for name, changes in odd.items():
+        changed = [changes.get(i, value) for i, value in enumerate(row)]
+        rendered = _Renderer().sqlite([tuple(changed)])[0]
+        assert rendered != reference, name
+        assert canonical_from_row(tuple(changed)) != reference, name
