@@ -34,6 +34,7 @@ from werkzeug.serving import make_server
 
 from registry.config import Settings
 from registry.context import RegistryContext
+from registry.db import refresh_statistics
 from registry.identity import Identity
 from registry.models import Agency, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.models.enums import (
@@ -361,6 +362,7 @@ def bulk_load(ctx: RegistryContext, size: int, seed: int) -> list[Identity]:
         rate = done / (time.perf_counter() - started)
         print(f"\r  loaded {done:,}/{size:,} ({rate:,.0f}/s)", end="", flush=True)
     print()
+    refresh_statistics(ctx.engine, ["data_keys", "officials", "official_index", "registry_entries"])
     return people
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -51,3 +52,18 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire loaded objects on commit (services return plain data)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def refresh_statistics(bind: Engine | Connection, tables: Iterable[str]) -> None:
+    """ANALYZE tables after a bulk load on PostgreSQL, so that the planner keeps using their
+    indexes straight away rather than when autovacuum (if enabled) gets to them.
+
+    SQLite is left alone: its plans here do not depend on statistics.
+    """
+    if bind.dialect.name != "postgresql":
+        return
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as connection:
+        for table in tables:
+            connection.exec_driver_sql(f"ANALYZE {preparer.quote(table)}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, tuple_
 
+from registry.db import refresh_statistics
 from registry.errors import FieldProblem, ValidationFailed
 from registry.identity import Identity, NormalisedIdentity, normalise
 from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
@@ -32,6 +33,10 @@ from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 
+ANALYZE_AFTER = 1000  # imported entries after which PostgreSQL's statistics are refreshed
+_IMPORTED_TABLES = [
+    model.__tablename__ for model in (DataKey, Official, OfficialIndex, RegistryEntry, AuditEvent)
+]
 IDENTITY_COLUMNS = (
     "given_names",
     "paternal_surname",
@@ -257,4 +262,8 @@ def import_entries(
         batch = valid[start : start + batch_size]
         _import_batch(uow_factory(), actor, batch, report)
         progress(len(batch))
+    if report.created >= ANALYZE_AFTER:
+        with uow_factory() as uow:
+            bind = uow.session.get_bind()
+        refresh_statistics(bind, _IMPORTED_TABLES)
     return report

@@ -187,90 +187,102 @@ def _wanted_keys(uow: UnitOfWork, query: NormalisedIdentity) -> set[tuple[str, i
 
 # Built once: per screening only the expanding parameters change, so SQLAlchemy neither
 # rebuilds nor re-keys the statements.
-_INDEX_SQL = select(OfficialIndex.official_id, OfficialIndex.digest).where(
-    OfficialIndex.kind == bindparam("kind"),
-    OfficialIndex.key_version == bindparam("version"),
+# Built once: per screening only the expanding parameters change, so SQLAlchemy neither
+# rebuilds nor re-keys the statements. One statement each: on PostgreSQL every statement is
+# a round trip.
+_INDEX_SQL = select(
+    OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version, OfficialIndex.digest
+).where(
+    OfficialIndex.kind.in_(bindparam("kinds", expanding=True)),
+    OfficialIndex.key_version.in_(bindparam("versions", expanding=True)),
     OfficialIndex.digest.in_(bindparam("digests", expanding=True)),
 )
-# Only the official ids narrow the entries' SELECT; status, retention and shredding are
-# checked on the few rows it returns, so every database plans it on the official_id index
-# (on SQLite, a status condition let the planner walk all active entries instead).
-_ENTRIES_SQL = (
+# Only the official ids narrow it; status, retention and shredding are checked on the few
+# rows it returns, so every database plans it on the official ids (on SQLite, a status
+# condition let the planner walk all active entries instead).
+_CANDIDATES_SQL = (
     select(
-        RegistryEntry.official_id,
         RegistryEntry.status,
         RegistryEntry.retain_until,
         RegistryEntry.shredded_at,
-        RegistryEntry.id,
+        DataKey.wrapped,
+        RegistryEntry.id.label("entry_id"),
         RegistryEntry.reason,
         RegistryEntry.case_ref,
         RegistryEntry.handling_code,
-        Agency.id,
-        Agency.code,
-        Agency.country,
-    )
-    .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
-    .where(RegistryEntry.official_id.in_(bindparam("ids", expanding=True)))
-)
-_OFFICIALS_SQL = (
-    select(
+        Agency.id.label("agency_id"),
+        Agency.code.label("agency_code"),
+        Agency.country.label("agency_country"),
         DataKey.kek_id,
-        DataKey.wrapped,
         Official.id,
         Official.version,
         Official.data_key_id,
         *(getattr(Official, f"{name}_ct") for name in Official.ENCRYPTED),
     )
     .join(DataKey, Official.data_key_id == DataKey.id)
-    .where(Official.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
+    .join(RegistryEntry, RegistryEntry.official_id == Official.id)
+    .join(Agency, RegistryEntry.originating_agency_id == Agency.id)
+    .where(Official.id.in_(bindparam("ids", expanding=True)))
 )
 
 
 def _index_hits(
     uow: UnitOfWork, wanted: set[tuple[str, int, int]]
 ) -> dict[tuple[str, int, int], set[uuid.UUID]]:
-    """Officials under each (kind, version, digest) triple: one SELECT per kind and version,
-    so that each digest is probed once, under its own kind."""
-    grouped: dict[tuple[str, int], list[int]] = {}
-    for kind, version, digest in sorted(wanted):
-        grouped.setdefault((kind, version), []).append(digest)
+    """Officials under each (kind, version, digest) triple, in a few set-based SELECTs."""
     found: dict[tuple[str, int, int], set[uuid.UUID]] = {}
+    ordered = sorted(wanted)
     connection = uow.session.connection()  # Core: these plain SELECTs need no ORM context
-    for (kind, version), digests in grouped.items():
-        for start in range(0, len(digests), _LOOKUP_CHUNK):
-            chunk = digests[start : start + _LOOKUP_CHUNK]
-            rows = connection.execute(
-                _INDEX_SQL, {"kind": kind, "version": version, "digests": chunk}
-            )
-            for official_id, digest in rows:
-                found.setdefault((kind, version, digest), set()).add(official_id)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[start : start + _LOOKUP_CHUNK]
+        rows = connection.execute(
+            _INDEX_SQL,
+            {
+                "kinds": sorted({w[0] for w in chunk}),
+                "versions": sorted({w[1] for w in chunk}),
+                "digests": sorted({w[2] for w in chunk}),
+            },
+        )
+        for official_id, *key in rows:
+            triple = (key[0], key[1], key[2])
+            if triple in wanted:
+                found.setdefault(triple, set()).add(official_id)
     return found
 
 
 def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, _Candidate]:
-    """Candidates with at least one entry in force, with their data keys (two SELECTs a chunk).
+    """Candidates with at least one entry in force, with their data keys (one SELECT a chunk).
 
     Plain columns, not ORM objects: a batch meets thousands of candidates.
     """
-    entries: dict[uuid.UUID, list[_EntryRow]] = {}
+    by_official: dict[uuid.UUID, _Candidate] = {}
     ordered = sorted(ids)
     today = uow.today()
     connection = uow.session.connection()
     for start in range(0, len(ordered), _LOOKUP_CHUNK):
-        rows = connection.execute(_ENTRIES_SQL, {"ids": ordered[start : start + _LOOKUP_CHUNK]})
-        for official_id, status, retain_until, shredded_at, *fields in rows:
-            if status in IN_FORCE and retain_until >= today and shredded_at is None:
-                entry_id, reason, case_ref, handling, *agency = fields
-                entries.setdefault(official_id, []).append(
-                    _EntryRow(entry_id, reason, status, case_ref, handling, *agency)
-                )
-    by_official: dict[uuid.UUID, _Candidate] = {}
-    listed = sorted(entries)
-    for start in range(0, len(listed), _LOOKUP_CHUNK):
-        rows = connection.execute(_OFFICIALS_SQL, {"ids": listed[start : start + _LOOKUP_CHUNK]})
+        rows = connection.execute(_CANDIDATES_SQL, {"ids": ordered[start : start + _LOOKUP_CHUNK]})
         for row in rows:
-            uow.vault.remember_key(row.data_key_id, row.kek_id, row.wrapped)
-            by_official[row.id] = _Candidate(row, entries[row.id])
+            status, retain_until, shredded_at, wrapped = row[:4]
+            if status not in IN_FORCE or retain_until < today or shredded_at is not None:
+                continue
+            if wrapped is None:
+                continue
+            candidate = by_official.get(row.id)
+            if candidate is None:
+                uow.vault.remember_key(row.data_key_id, row.kek_id, wrapped)
+                candidate = by_official[row.id] = _Candidate(row, [])
+            candidate.entries.append(
+                _EntryRow(
+                    row.entry_id,
+                    row.reason,
+                    status,
+                    row.case_ref,
+                    row.handling_code,
+                    row.agency_id,
+                    row.agency_code,
+                    row.agency_country,
+                )
+            )
     return by_official
 
 

@@ -90,3 +90,24 @@ def test_missing_column_is_refused(ctx: RegistryContext, tmp_path: Path) -> None
     path.write_text("given_names,paternal_surname\nAna,López\n")
     result = CliRunner().invoke(cli, ["import", str(path), "--as", "mx.vettingofficer"])
     assert result.exit_code == 2 and "case_ref: column is missing" in result.output
+
+
+def test_a_large_import_leaves_the_planner_statistics_fresh(
+    ctx: RegistryContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the imported tables are analysed at once (autovacuum may be off or late),
+    so the very next screening is planned on the blind-index and official-id indexes."""
+    if ctx.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans these lookups without statistics")
+    from registry.services import imports
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", len(GOOD))
+    assert _run(tmp_path, GOOD).exit_code == 0
+    with ctx.engine.connect() as connection:
+        analysed = {
+            name
+            for (name,) in connection.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            )
+        }
+    assert {"officials", "official_index", "registry_entries", "data_keys"} <= analysed
