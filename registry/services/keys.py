@@ -4,11 +4,12 @@
 KEKs. `rotate_index` builds every official's blind-index rows under a new index secret, switches
 lookups to it in one transaction, then removes the old rows and retires the old secret.
 
-Both run in short batches (one transaction each) so that other writers get in between, record
-their progress in `key_rotations` in the same transaction as the work, and skip what is already
-done, so a run killed at any point is finished by running it again. Batches are not audit events
-(there would be hundreds); the start, any resume, the index switch, each retirement and the
-finish are.
+Both run in short batches in id order (one transaction each, which also reads the next batch)
+so that other writers get in between, record their progress in `key_rotations` in the same
+transaction as the work, and skip what is already done, so a run killed at any point is
+finished by running it again. Batches are not audit events (there would be hundreds); the
+start, any resume, the index switch, each retirement and the finish are. The index batches
+themselves are built by `index_build`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, text, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Table, bindparam, delete, exists, func, select, text, update
+from sqlalchemy.orm import Session
 
 from registry.context import (
     EXCLUSIVE_KEY_LOCK,
@@ -32,12 +33,17 @@ from registry.context import (
 )
 from registry.crypto import INDEX_PURPOSE, Keyring
 from registry.errors import Conflict, KeyUnavailable
-from registry.identity import Identity, blocking_keys, normalise
 from registry.models import DataKey, KeyRotation, KeySecret, Official, OfficialIndex
 from registry.models.base import new_id
 from registry.policy import NO_TARGET, Actor, Permission
+from registry.services.index_build import (
+    batch_end,
+    build_pass,
+    build_remaining,
+    readable,
+    within,
+)
 from registry.uow import UnitOfWork
-from registry.vault import Vault, text_date
 
 BATCH_SIZE = 500
 KEK, INDEX = "kek", "index"
@@ -130,33 +136,43 @@ def _new_kek_rotation(ctx: RegistryContext, actor: Actor) -> Callable[[UnitOfWor
     return create
 
 
-def _rewrap_batch(ctx: RegistryContext, rotation_id: uuid.UUID, target: str, size: int) -> int:
-    """Re-wrap up to `size` data keys under `target`.
+def _keys_to_rewrap(session: Session, target: str, after: uuid.UUID | None,
+                    size: int) -> Sequence[Any]:
+    """The next `size` live data keys not under `target` after id `after`, in id order."""
+    query = _live_data_keys(target).order_by(DataKey.id).limit(size)
+    return session.execute(query if after is None else query.where(DataKey.id > after)).all()
 
-    The keys are read in one short transaction and re-wrapped outside any (an HSM takes a
-    while); the write changes a row only if it still holds what was read, so a key shredded
-    meanwhile stays shredded and nothing is wrapped twice.
+
+def _rewrap_pass(ctx: RegistryContext, rotation_id: uuid.UUID, target: str, size: int,
+                 on_batch: Callable[[int], None], pause: float) -> None:
+    """Re-wrap under `target`, batch by batch in id order, every data key not under it.
+
+    A batch is re-wrapped outside any transaction (an HSM takes a while); its write changes a
+    row only if it still holds what was read, so a key shredded meanwhile stays shredded and
+    nothing is wrapped twice. The write's transaction also reads the next batch: one
+    transaction per batch, which matters where writers queue for one lock (SQLite).
     """
     provider, table = ctx.provider, cast(Table, DataKey.__table__)
+    rewrap = (update(table)
+              .where(table.c.id == bindparam("b_id"), table.c.kek_id == bindparam("b_kek"),
+                     table.c.wrapped == bindparam("b_old"))
+              .values(kek_id=target, wrapped=bindparam("b_new")))
     with ctx.session_factory() as session:
-        rows = session.execute(_live_data_keys(target).order_by(DataKey.id).limit(size)).all()
-    if not rows:
-        return 0
-    params = [{"b_id": key_id, "b_kek": kek_id, "b_old": wrapped,
-               "b_new": provider.wrap(target, provider.unwrap(kek_id, wrapped))}
-              for key_id, kek_id, wrapped in rows]
-    with ctx.session_factory() as session:
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.kek_id == bindparam("b_kek"),
-                   table.c.wrapped == bindparam("b_old"))
-            .values(kek_id=target, wrapped=bindparam("b_new")),
-            params,
-        )
-        session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
-                        .values(done=KeyRotation.done + len(rows)))
-        session.commit()
-    return len(rows)
+        rows = _keys_to_rewrap(session, target, None, size)
+    while rows:
+        params = [{"b_id": key_id, "b_kek": kek_id, "b_old": wrapped,
+                   "b_new": provider.wrap(target, provider.unwrap(kek_id, wrapped))}
+                  for key_id, kek_id, wrapped in rows]
+        with ctx.session_factory() as session:
+            session.execute(rewrap, params)
+            session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
+                            .values(done=KeyRotation.done + len(rows)))
+            following = _keys_to_rewrap(session, target, rows[-1][0], size)
+            session.commit()
+        on_batch(len(rows))
+        rows = following
+        if rows:
+            time.sleep(pause)
 
 
 def _kek_users(session: Session, kek_id: str) -> int:
@@ -209,12 +225,15 @@ def rotate_kek(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SI
     """
     view, resumed = _start(ctx, actor, KEK, _new_kek_rotation(ctx, actor))
     done = view.done
-    while True:
-        while count := _rewrap_batch(ctx, view.id, view.target, batch_size):
-            done += count
-            if progress:
-                progress(done, max(view.total, done))
-            time.sleep(pause)
+
+    def on_batch(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, max(view.total, done))
+
+    while True:  # until no key is left under an old KEK, new ones written meanwhile included
+        _rewrap_pass(ctx, view.id, view.target, batch_size, on_batch, pause)
         retired = _finish_kek(ctx, actor, view.id)
         if retired is not None:
             return RotationReport(rotation_view(ctx, view.id), resumed, retired)
@@ -233,91 +252,13 @@ def _new_index_rotation(ctx: RegistryContext, actor: Actor) -> Callable[[UnitOfW
         uow.session.add(KeySecret(purpose=INDEX_PURPOSE, version=target, kek_id=wrapped.kek_id,
                                   wrapped=wrapped.wrapped, state="building",
                                   created_at=uow.clock()))
-        total = uow.session.scalar(select(func.count()).select_from(_indexable().subquery())) or 0
+        total = uow.session.scalar(select(func.count()).select_from(Official)
+                                   .join(Official.data_key).where(readable())) or 0
         return KeyRotation(id=new_id(), kind=INDEX, source=str(current), target=str(target),
                            state=RUNNING, total=total, done=0, started_at=uow.clock(),
                            started_by=actor.username[:64])
 
     return create
-
-
-def _indexable() -> Any:
-    """Officials whose identity can still be read (shredded ones have no index rows)."""
-    return (select(Official).join(Official.data_key).where(DataKey.wrapped.is_not(None))
-            .options(contains_eager(Official.data_key)))
-
-
-def identity_of(vault: Vault, official: Official) -> Identity:
-    """The official's identity, decrypted in memory for indexing."""
-    v = vault.open_all(official)
-    return Identity(v["given_names"] or "", v["paternal_surname"], v["maternal_surname"],
-                    text_date(v["birth_date"]), v["sex"], v["curp"])
-
-
-def _missing(version: int) -> Any:
-    return ~exists().where(OfficialIndex.official_id == Official.id,
-                           OfficialIndex.key_version == version)
-
-
-def _index_rows(keyring: Keyring, vault: Vault, officials: Sequence[Official],
-                version: int) -> list[dict[str, Any]]:
-    """The blind-index rows of `officials` under `version` (computed in memory)."""
-    rows = []
-    for official in officials:
-        vault.remember(official.data_key)
-        digests = {(kind, keyring.blind_index(kind, parts, version))
-                   for kind, parts in blocking_keys(normalise(identity_of(vault, official)))}
-        rows += [{"official_id": official.id, "kind": kind, "key_version": version,
-                  "digest": digest} for kind, digest in sorted(digests)]
-    return rows
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(cast(Table, OfficialIndex.__table__)), rows)
-
-
-def _build(session: Session, keyring: Keyring, version: int, after: uuid.UUID | None,
-           size: int) -> tuple[int, uuid.UUID | None]:
-    """Index up to `size` officials lacking rows of `version`, after id `after` (in id order)."""
-    query = _indexable().where(_missing(version)).order_by(Official.id).limit(size)
-    if after is not None:
-        query = query.where(Official.id > after)
-    officials = session.scalars(query).unique().all()
-    if not officials:
-        return 0, None
-    _insert(session, _index_rows(keyring, Vault(session, keyring), officials, version))
-    return len(officials), officials[-1].id
-
-
-def _build_batch(ctx: RegistryContext, rotation_id: uuid.UUID, version: int,
-                 after: uuid.UUID | None, size: int) -> tuple[int, uuid.UUID | None]:
-    """Index one batch: read, compute outside any transaction, then write what is unchanged.
-
-    The write transaction excludes every other one (on SQLite all do; on PostgreSQL through
-    the key lock), so an official re-indexed by a writer since the read is seen by its version
-    and left for the catch-up pass, never indexed from its old identity.
-    """
-    with ctx.session_factory() as session:
-        sync_keyring(session.connection(), ctx.keyring)
-        query = _indexable().where(_missing(version)).order_by(Official.id).limit(size)
-        if after is not None:
-            query = query.where(Official.id > after)
-        officials = session.scalars(query).unique().all()
-        session.expunge_all()  # keep the loaded rows; end the transaction before the work
-    if not officials:
-        return 0, None
-    read = {o.id: o.version for o in officials}
-    rows = _index_rows(ctx.keyring, Vault(session, ctx.keyring), officials, version)
-    with ctx.session_factory(info={EXCLUSIVE_KEY_LOCK: True}) as session:
-        current = (select(Official.id, Official.version).join(Official.data_key)
-                   .where(Official.id.in_(read), DataKey.wrapped.is_not(None), _missing(version)))
-        unchanged = {i for i, v in session.execute(current) if read[i] == v}  # not shredded
-        _insert(session, [r for r in rows if r["official_id"] in unchanged])
-        session.execute(update(KeyRotation).where(KeyRotation.id == rotation_id)
-                        .values(done=KeyRotation.done + len(unchanged)))
-        session.commit()
-    return len(unchanged), officials[-1].id
 
 
 def _switch_index(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID, size: int) -> None:
@@ -328,12 +269,8 @@ def _switch_index(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID, si
         sync_keyring(uow.session.connection(), ctx.keyring)
         row = uow.session.get(KeyRotation, rotation_id)
         assert row is not None
-        target, late, after = int(row.target), 0, None
-        while True:
-            count, after = _build(uow.session, ctx.keyring, target, after, size)
-            late += count
-            if after is None:
-                break
+        target = int(row.target)
+        late = build_remaining(uow.session, ctx.keyring, target, size)
         for secret in uow.session.scalars(select(KeySecret).where(
                 KeySecret.purpose == INDEX_PURPOSE, KeySecret.state.in_(("active", "building")))):
             secret.state = "active" if secret.version == target else "retiring"
@@ -343,15 +280,17 @@ def _switch_index(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID, si
         uow.commit()
 
 
-def _drop_old_rows(ctx: RegistryContext, target: int, size: int) -> int:
+def _drop_old_rows(ctx: RegistryContext, target: int, after: uuid.UUID | None,
+                   size: int) -> uuid.UUID | None:
+    """Delete the other versions' rows of the `size` officials after id `after`; returns where
+    the next batch starts (None after the last)."""
+    table = cast(Table, OfficialIndex.__table__)
     with ctx.session_factory() as session:
-        owners = (select(OfficialIndex.official_id).where(OfficialIndex.key_version != target)
-                  .distinct().limit(size))
-        result = session.execute(delete(OfficialIndex).where(
-            OfficialIndex.key_version != target,
-            OfficialIndex.official_id.in_(owners.scalar_subquery())))
+        last = batch_end(session, after, size)
+        session.connection().execute(delete(table).where(
+            table.c.key_version != target, *within(table.c.official_id, after, last)))
         session.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return last
 
 
 def _retire_index_secrets(
@@ -390,20 +329,20 @@ def rotate_index(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_
     """
     view, resumed = _start(ctx, actor, INDEX, _new_index_rotation(ctx, actor))
     target, done = int(view.target), view.done
+
+    def on_batch(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress and count:
+            progress(done, max(view.total, done))
+
     if view.state == RUNNING:
         for _ in range(2):  # the second pass picks up officials written during the first
-            after: uuid.UUID | None = None
-            while True:
-                count, after = _build_batch(ctx, view.id, target, after, batch_size)
-                done += count
-                if progress and count:
-                    progress(done, max(view.total, done))
-                if after is None:
-                    break
-                time.sleep(pause)
+            build_pass(ctx, view.id, target, batch_size, on_batch, pause)
         _switch_index(ctx, actor, view.id, batch_size)
-    while _drop_old_rows(ctx, target, batch_size):
-        pass
+    last = _drop_old_rows(ctx, target, None, batch_size)
+    while last is not None:
+        last = _drop_old_rows(ctx, target, last, batch_size)
     retired = _retire_index_secrets(ctx, actor, view.id)
     return RotationReport(rotation_view(ctx, view.id), resumed, retired)
 
