@@ -89,8 +89,10 @@ def _details_text(stored: str) -> str:
     return stored
 
 
-def _str(value: str | None) -> str:
-    return "null" if value is None else _quote(value)
+def _str(value: Any) -> str:
+    if value is None:
+        return "null"
+    return _quote(value if isinstance(value, str) else str(value))  # SQLite keeps any type
 
 
 # The version-1 document with its keys already in RFC 8785 order; only values are filled in.
@@ -109,15 +111,15 @@ def canonical_from_row(row: tuple[Any, ...] | Any) -> bytes:
     # Ids and time quoted as any string (the same bytes for the values the writer stores), so
     # that no odd stored text can stand for part of the document's structure.
     text = _TEMPLATE_V1.format(
-        action=_quote(row[6]),
+        action=_str(row[6]),
         agency=_str(row[4]),
         country=_str(row[5]),
         user=_str(uuid_text(row[3])),
-        details=_details_text(row[11]),
+        details=_details_text(str(row[11])),
         id=_quote(uuid_text(row[1]) or ""),
         object_id=_str(row[8]),
         object_type=_str(row[7]),
-        outcome=_quote(row[9]),
+        outcome=_str(row[9]),
         purpose=_str(row[10]),
         seq=seq,
         time=_quote(_time_text(row[2])),

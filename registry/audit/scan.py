@@ -90,27 +90,31 @@ class _Renderer:
         out: list[bytes] = []
         append = out.append
         for row in rows:
-            (seq, eid, moment, user, agency, country, action, otype, oid, outcome, purpose,
-             details, _prev, _stored) = row
-            # Ids and time are embedded without quoting: they must have the shape the ORM
-            # writes, so that no stored text can stand for part of the document's structure.
-            quoted_user = users[user]
-            if (len(eid) != 32 or len(moment) != 26 or moment[10] != " " or not eid.isalnum()
-                    or not quoted_user
-                    or '": ' in details or ", " in details or "\\" in details):
-                append(_careful(row))
-                continue
-            text = (
-                f'{{"action":{qc[action]},"actor":{{"agency":{qc[agency]},'
-                f'"country":{qc[country]},"user":{quoted_user}}},"details":{details},'
-                f'"id":"{eid[:8]}-{eid[8:12]}-{eid[12:16]}-{eid[16:20]}-{eid[20:]}",'
-                f'"object":{{"id":{"null" if oid is None else q(oid)},"type":{qc[otype]}}},'
-                f'"outcome":{qc[outcome]},"purpose":{qc[purpose]},"seq":{seq},'
-                f'"time":"{moment[:10]}T{moment[11:]}Z","v":1}}'
-            )
             try:
-                append(text.encode("utf-8"))
-            except UnicodeEncodeError:
+                (seq, eid, moment, user, agency, country, action, otype, oid, outcome, purpose,
+                 details, _prev, _stored) = row
+                # Ids and time go between quotes as they are: of the length the ORM writes and
+                # without a quote or backslash, no stored text can leave its string to stand for
+                # part of the document's structure.
+                quoted_user = users[user]
+                if (len(eid) != 32 or len(moment) != 26 or moment[10] != " " or '"' in eid
+                        or "\\" in eid or '"' in moment or "\\" in moment or not quoted_user
+                        or '": ' in details or ", " in details or "\\" in details):
+                    append(_careful(row))
+                    continue
+                text = (
+                    f'{{"action":{qc[action]},"actor":{{"agency":{qc[agency]},'
+                    f'"country":{qc[country]},"user":{quoted_user}}},"details":{details},'
+                    f'"id":"{eid[:8]}-{eid[8:12]}-{eid[12:16]}-{eid[16:20]}-{eid[20:]}",'
+                    f'"object":{{"id":{"null" if oid is None else q(oid)},"type":{qc[otype]}}},'
+                    f'"outcome":{qc[outcome]},"purpose":{qc[purpose]},"seq":{seq},'
+                    f'"time":"{moment[:10]}T{moment[11:]}Z","v":1}}'
+                )
+                try:
+                    append(text.encode("utf-8"))
+                except UnicodeEncodeError:
+                    append(_careful(row))
+            except TypeError:  # a value of another type (SQLite keeps any)
                 append(_careful(row))
         return out
 

@@ -128,6 +128,10 @@ def test_odd_stored_text_never_renders_as_the_event_it_replaced() -> None:
         "user empty, not null": {3: ""},
         "details not JSON": {11: '{"n": 1'},
         "details cut short": {11: '{"id":"a"'},
+        # SQLite keeps a value of any type in any column.
+        "id as bytes": {1: eid.encode()},
+        "user as a number": {3: 12345},
+        "details as a number": {11: 7},
     }
     assert _Renderer().sqlite([tuple(row)]) == [reference]
     for name, changes in odd.items():
