@@ -1,12 +1,13 @@
 """Full verification of a large committed log on several cores.
 
-The log is cut into chunks of consecutive events. Helper processes take chunks from the end of
-the log while this process takes them from the start, each rendering and checking its chunks
-on its own connection; whoever is quicker does more, so a core busy with other work slows the
-verification less. A helper returns only its chunk's leaf hashes, its problems and the hashes
-at its two ends; this process checks the links between chunks, then every checkpoint over the
-joined tree. It reads committed data only, so it serves the CLI and the benchmark; a caller
-inside an open transaction uses `verify.verify_history`.
+The log is cut into chunks of consecutive events. This process takes chunks from the start of
+the log and helper processes take them from the end, one at a time from a shared pair of
+bounds, until the two meet: whoever is quicker does more, so a core busy with other work (or a
+helper slow to start) delays the verification by one chunk at most. Each process renders and
+checks its chunks on its own connection; a helper sends back only the leaf hashes, problems and
+end hashes of its chunks, and this process joins the chunks as one pass would judge them, then
+checks every checkpoint over the joined tree. It reads committed data only, so it serves the
+CLI and the benchmark; a caller inside an open transaction uses `verify.verify_history`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -32,19 +34,26 @@ from registry.audit.verify import (
 )
 
 PARALLEL_THRESHOLD = 200_000
-CHUNK = 50_000  # at most this many events per chunk; fewer on a small log, so all help
-# A helper's answer for one chunk: `verify.Run` with its leaf hashes joined in one string.
-ChunkResult = tuple[int, bytes, list[Problem], tuple[int, str, bytes, bool] | None,
+CHUNK = 25_000  # at most this many events per chunk; fewer on a small log, so all help
+# A helper's answer for one chunk: its index, and `verify.Run` with the leaf hashes joined.
+ChunkResult = tuple[int, int, bytes, list[Problem], tuple[int, str, bytes, bool] | None,
                     int | None, bytes | None]
 
-_engine: Engine | None = None  # a helper process's own engine, for all its chunks
+# In a helper process: its engine, the shared bounds and the chunks.
+_helper: dict[str, Any] = {}
 
 
-def _open(url: str) -> None:
-    global _engine
-    from registry.db import make_engine
-
-    _engine = make_engine(url)
+def _take(bounds: Any, from_start: bool) -> int | None:
+    """The index of the next chunk nobody has taken, from the start or the end; None if none."""
+    with bounds.get_lock():
+        first, end = bounds[0], bounds[1]
+        if first >= end:
+            return None
+        if from_start:
+            bounds[0] = first + 1
+            return int(first)
+        bounds[1] = end - 1
+        return int(end - 1)
 
 
 def _check(connection: Connection, start: int, end: int) -> Run:
@@ -55,13 +64,22 @@ def _check(connection: Connection, start: int, end: int) -> Run:
                        1 if start == 1 else None, GENESIS_HASH if start == 1 else None)
 
 
-def _check_chunk(start: int, end: int) -> ChunkResult:
-    """In a helper: check events start..end and return what the parent needs to join them."""
-    assert _engine is not None
-    with _engine.connect() as connection:
-        run = _check(connection, start, end)
-    return (len(run.leaves), b"".join(run.leaves), run.problems, run.first, run.last_seq,
-            run.last_hash)
+def _start_helper(url: str, bounds: Any, chunks: list[tuple[int, int]]) -> None:
+    from registry.db import make_engine
+
+    _helper.update(engine=make_engine(url), bounds=bounds, chunks=chunks)
+
+
+def _help() -> list[ChunkResult]:
+    """In a helper: check chunks taken from the end until none is left."""
+    engine: Engine = _helper["engine"]
+    results: list[ChunkResult] = []
+    with engine.connect() as connection:
+        while (index := _take(_helper["bounds"], from_start=False)) is not None:
+            run = _check(connection, *_helper["chunks"][index])
+            results.append((index, len(run.leaves), b"".join(run.leaves), run.problems,
+                            run.first, run.last_seq, run.last_hash))
+    return results
 
 
 def _chunks(size: int, workers: int, chunk: int) -> list[tuple[int, int]]:
@@ -83,28 +101,23 @@ def verify_parallel(
     report = VerificationReport()
     chunks = _chunks(size, workers, chunk)
     runs: list[Run | None] = [None] * len(chunks)
+    context = multiprocessing.get_context("spawn")  # no connection of ours in a helper
+    bounds = context.Array("q", [0, len(chunks)])
     pool = None
-    futures: dict[int, Future[ChunkResult]] = {}
     if workers > 1 and len(chunks) > 1:
-        # Spawned: no connection of this process is inherited by a helper.
-        pool = ProcessPoolExecutor(max_workers=workers - 1, initializer=_open, initargs=(url,),
-                                   mp_context=multiprocessing.get_context("spawn"))
-        for index in reversed(range(len(chunks))):
-            futures[index] = pool.submit(_check_chunk, *chunks[index])
+        pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
+                                   initializer=_start_helper, initargs=(url, bounds, chunks))
     try:
+        helped = [pool.submit(_help) for _ in range(workers - 1)] if pool else []
         engine = make_engine(url)
         try:
             with engine.connect() as connection:
-                for index, (start, end) in enumerate(chunks):
-                    future = futures.get(index)
-                    if future is not None and not future.cancel():
-                        break  # a helper has it, and every chunk after it (taken in order)
-                    runs[index] = _check(connection, start, end)
+                while (index := _take(bounds, from_start=True)) is not None:
+                    runs[index] = _check(connection, *chunks[index])
         finally:
             engine.dispose()
-        for index, future in futures.items():
-            if runs[index] is None:
-                count, joined, problems, first, last_seq, last_hash = future.result()
+        for future in helped:
+            for index, count, joined, problems, first, last_seq, last_hash in future.result():
                 if len(joined) != HASH_SIZE * count:
                     raise RuntimeError("a verification helper returned malformed leaf hashes")
                 leaves = [joined[i:i + HASH_SIZE] for i in range(0, len(joined), HASH_SIZE)]
@@ -112,6 +125,8 @@ def verify_parallel(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    if any(run is None for run in runs):
+        raise RuntimeError("a chunk of the log was left unchecked")
     leaves = join_runs((run for run in runs if run is not None), report)
     report.events = len(leaves)
     tree = MerkleTree(leaves)
