@@ -32,6 +32,7 @@ class Vault:
         self._session = session
         self.keyring = keyring
         self._keys: dict[uuid.UUID, bytes] = {}
+        self._bulk_kek: str | None = None
         self.opened = 0
 
     def new_data_key(self, *, add: bool = True) -> DataKey:
@@ -44,8 +45,14 @@ class Vault:
         return row
 
     def new_key_row(self, created_at: dt.datetime) -> tuple[dict[str, Any], bytes]:
-        """A fresh data key as a `data_keys` row for bulk insert, and the key itself."""
-        wrapped, key = self.keyring.new_data_key()
+        """A fresh data key as a `data_keys` row for bulk insert, and the key itself.
+
+        Bulk paths wrap under the KEK that was active when the unit of work first needed one
+        (a KEK rotation re-wraps whatever is left under the old KEK before retiring it).
+        """
+        if self._bulk_kek is None:
+            self._bulk_kek = self.keyring.provider.active_kek_id()
+        wrapped, key = self.keyring.new_data_key(self._bulk_kek)
         key_id = new_id()
         self._keys[key_id] = key
         row = {"id": key_id, "kek_id": wrapped.kek_id, "wrapped": wrapped.wrapped,

@@ -280,30 +280,9 @@ class AuditWriter:
         The event row is inserted at once, in the caller's transaction. With `add=False` the
         caller inserts the returned event itself (bulk paths), in order.
         """
-        plain_details = dict(details or {})
-        if not jcs_safe(plain_details):
-            # Anything else would hash differently under other RFC 8785 implementations.
-            raise ValueError(
-                "audit details hold only strings, integers within 2^53, booleans, "
-                "null and lists of them, under ASCII keys"
-            )
-        moment = self._clock()
-        if moment.tzinfo is None:
-            raise ValueError("naive datetime given where a UTC timestamp is required")
-        row: dict[str, Any] = {
-            "seq": 0,
-            "id": new_id(),
-            "occurred_at": moment.astimezone(dt.UTC),
-            "actor_user_id": actor.user_id if actor else None,
-            "actor_agency": (actor.agency_code or actor.username) if actor else None,
-            "actor_country": str(actor.country) if actor and actor.country else None,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id) if object_id is not None else None,
-            "outcome": str(outcome),
-            "purpose": purpose,
-            "details": canonical_json(plain_details),
-        }
+        row, plain_details = _new_row(
+            actor, action, object_type, object_id, outcome, purpose, details, self._clock()
+        )
         self.appended += 1
         if add and self._head is None and self._append_on_guess(row, plain_details):
             return None
@@ -313,6 +292,64 @@ class AuditWriter:
             return AuditEvent(**row)
         self._insert(row)
         return None
+
+    def append_row(
+        self,
+        actor: Actor | None,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: uuid.UUID | str | None = None,
+        purpose: str | None = None,
+        details: Mapping[str, DetailValue] | None = None,
+    ) -> dict[str, Any]:
+        """Like `append(add=False)`, as the `audit_events` row itself: bulk paths stage many
+        and insert them, in order, with one executemany."""
+        row, plain_details = _new_row(
+            actor, action, object_type, object_id, AuditOutcome.SUCCESS, purpose, details,
+            self._clock(),
+        )
+        self.appended += 1
+        _seal(row, plain_details, self._load_head())
+        self._head = (row["seq"], row["hash"])
+        return row
+
+
+def _new_row(
+    actor: Actor | None,
+    action: str,
+    object_type: str | None,
+    object_id: uuid.UUID | str | None,
+    outcome: AuditOutcome,
+    purpose: str | None,
+    details: Mapping[str, DetailValue] | None,
+    moment: dt.datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event's row (not yet placed in the chain) and its plain details."""
+    plain_details = dict(details or {})
+    if not jcs_safe(plain_details):
+        # Anything else would hash differently under other RFC 8785 implementations.
+        raise ValueError(
+            "audit details hold only strings, integers within 2^53, booleans, "
+            "null and lists of them, under ASCII keys"
+        )
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where a UTC timestamp is required")
+    row: dict[str, Any] = {
+        "seq": 0,
+        "id": new_id(),
+        "occurred_at": moment.astimezone(dt.UTC),
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_agency": (actor.agency_code or actor.username) if actor else None,
+        "actor_country": str(actor.country) if actor and actor.country else None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "outcome": str(outcome),
+        "purpose": purpose,
+        "details": canonical_json(plain_details),
+    }
+    return row, plain_details
 
 
 def _seal(row: dict[str, Any], details: Mapping[str, Any], head: tuple[int, bytes]) -> None:

@@ -71,10 +71,11 @@ class Keyring:
         kek_id = provider.active_kek_id()
         return WrappedKey(kek_id, provider.wrap(kek_id, secrets.token_bytes(32)))
 
-    def new_data_key(self) -> tuple[WrappedKey, bytes]:
-        """A fresh data key: its wrapped form (to store) and the key itself (to use now)."""
+    def new_data_key(self, kek_id: str | None = None) -> tuple[WrappedKey, bytes]:
+        """A fresh data key: its wrapped form (to store) and the key itself (to use now),
+        under the given KEK or else the provider's active one."""
         key = new_data_key()
-        kek_id = self.provider.active_kek_id()
+        kek_id = kek_id or self.provider.active_kek_id()
         return WrappedKey(kek_id, self.provider.wrap(kek_id, key)), key
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:

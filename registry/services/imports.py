@@ -216,12 +216,11 @@ def _import_batch(
             key_row, entry = entry_row(uow, actor, official_id, agency, row.entry, stamp)
             key_rows.append(key_row)
             stage.extend(RegistryEntry, [entry])
-            event = uow.audit.append(
+            event = uow.audit.append_row(
                 actor,
                 "entry.import",
                 object_type="entry",
                 object_id=entry["id"],
-                add=False,
                 details={
                     **entry_audit_details(
                         official_id, agency, row.entry.reason, row.entry.case_ref
@@ -229,7 +228,7 @@ def _import_batch(
                     "official_created": created_official,
                 },
             )
-            stage.add(event)
+            stage.extend(AuditEvent, [event])
             report.created += 1
             report.officials_created += created_official
             report.officials_matched += not created_official

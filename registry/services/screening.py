@@ -403,24 +403,22 @@ def _record(
             for h in hits
         ),
     )
-    stage.add(
-        uow.audit.append(
-            actor,
-            "screening.run",
-            object_type="screening",
-            object_id=screening_id,
-            purpose=purpose.value,
-            add=False,
-            details={
-                "query": fingerprint,
-                "outcome": outcome.value,
-                "candidates": candidates,
-                "entries": [str(h.entry_id) for h in hits],
-                "levels": [h.level for h in hits],
-                "batch": str(batch_id) if batch_id else None,
-            },
-        )
+    event = uow.audit.append_row(
+        actor,
+        "screening.run",
+        object_type="screening",
+        object_id=screening_id,
+        purpose=purpose.value,
+        details={
+            "query": fingerprint,
+            "outcome": outcome.value,
+            "candidates": candidates,
+            "entries": [str(h.entry_id) for h in hits],
+            "levels": [h.level for h in hits],
+            "batch": str(batch_id) if batch_id else None,
+        },
     )
+    stage.extend(AuditEvent, [event])
     return ScreeningResult(screening_id, outcome, purpose, screened_at, candidates, hits, row)
 
 
