@@ -205,7 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=300)
     parser.add_argument("--verify-sizes", type=int, nargs="*", default=[10_000, 100_000])
-    parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--database-url", help="an empty database, or the one an earlier "
+                        "--instance run filled (default: SQLite in the instance folder)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     parser.add_argument("--instance", type=Path,
                         help="instance folder to use and keep (reused with its log if it exists)")
