@@ -124,6 +124,13 @@ def jcs_safe(value: Any) -> bool:
     return False
 
 
+def _flat(value: Any) -> bool:
+    """A detail value: a scalar, or a list of scalars (never an object)."""
+    if isinstance(value, list):
+        return not any(isinstance(item, list | dict) for item in value)
+    return not isinstance(value, dict)
+
+
 def canonical_json(value: Mapping[str, Any]) -> str:
     """RFC 8785 text of the details object: stored as such, so readers can embed it verbatim."""
     return jcs(value).decode("utf-8")
@@ -327,8 +334,9 @@ def _new_row(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The event's row (not yet placed in the chain) and its plain details."""
     plain_details = dict(details or {})
-    if not jcs_safe(plain_details):
-        # Anything else would hash differently under other RFC 8785 implementations.
+    if not jcs_safe(plain_details) or not all(map(_flat, plain_details.values())):
+        # Anything else would hash differently under other RFC 8785 implementations; and a
+        # nested object could mimic the event's own fields where readers embed the details.
         raise ValueError(
             "audit details hold only strings, integers within 2^53, booleans, "
             "null and lists of them, under ASCII keys"

@@ -120,3 +120,13 @@ def test_appends_in_turn_from_two_processes(instance: Settings) -> None:
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize(
+    "details",
+    [{"nested": {"action": "entry.create"}}, {"items": [{"seq": 1}]}, {"deep": [[1]]}],
+)
+def test_details_that_nest_objects_are_refused(ctx: RegistryContext, details: dict) -> None:
+    """Readers embed stored details verbatim: an object inside them could mimic event fields."""
+    with ctx.uow() as uow, pytest.raises(ValueError, match="lists of them"):
+        uow.audit.append(Actor.system_operator("tests"), "test.nested", details=details)
