@@ -188,8 +188,9 @@ def load_average() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
-def bench(backend: str, n: int, batch_size: int, pause: float) -> None:
-    print(f"{backend}: {n} officials, batches of {batch_size} ({load_average()})", flush=True)
+def bench(backend: str, n: int, batch_size: int, kek_batch_size: int, pause: float) -> None:
+    print(f"{backend}: {n} officials, batches of {kek_batch_size} data keys and {batch_size} "
+          f"officials ({load_average()})", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         settings = setup(backend, n, Path(tmp))
         ctx = RegistryContext.open(settings)
@@ -199,12 +200,13 @@ def bench(backend: str, n: int, batch_size: int, pause: float) -> None:
             print(f"  screening alone: {alone.rate:.0f}/s (p50 {alone.p50_ms:.1f} ms, "
                   f"p95 {alone.p95_ms:.1f} ms; {alone.count} screenings in "
                   f"{BASELINE_SECONDS:.0f} s)", flush=True)
-            for kind, what, rotate in (("kek", "data keys re-wrapped", keys.rotate_kek),
-                                       ("index", "officials re-indexed", keys.rotate_index)):
+            for kind, what, rotate, size in (
+                    ("kek", "data keys re-wrapped", keys.rotate_kek, kek_batch_size),
+                    ("index", "officials re-indexed", keys.rotate_index, batch_size)):
                 cpu = time.process_time()
                 load, elapsed, report = with_screening(
                     settings, n,
-                    lambda r=rotate: r(ctx, operator, batch_size=batch_size, pause=pause))
+                    lambda r=rotate, b=size: r(ctx, operator, batch_size=b, pause=pause))
                 cpu = time.process_time() - cpu
                 records = report.rotation.done
                 print(f"  rotate --{kind}: {records} {what} in {elapsed:.1f} s = "
@@ -226,11 +228,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="Officials to rotate.")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--batch-size", type=int, default=keys.BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=keys.BATCH_SIZE,
+                        help="Records per transaction (officials for --index).")
+    parser.add_argument("--kek-batch-size", type=int,
+                        help="Data keys per transaction for --kek (default: --batch-size).")
     parser.add_argument("--pause", type=float, default=0.0, help="Seconds between batches.")
     args = parser.parse_args()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        bench(backend, args.n, args.batch_size, args.pause)
+        bench(backend, args.n, args.batch_size, args.kek_batch_size or args.batch_size,
+              args.pause)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from registry.vault import text_date
 # What indexing needs of an official: the sealed identity, not its other national ids.
 IDENTITY_FIELDS = ("given_names", "paternal_surname", "maternal_surname", "birth_date", "sex",
                    "curp")
-# A batch looks at up to this many times its size of officials for ones to index.
+# A read looks at up to this many times a batch's size of officials for ones to index.
 SCAN_FACTOR = 20
 
 
@@ -136,10 +136,11 @@ class _Batch:
     last: uuid.UUID | None  # None: to the end
 
 
-def _read_batch(session: Session, version: int, after: uuid.UUID | None, size: int) -> _Batch:
-    """The first `size` officials after id `after` that lack rows of `version`, looking at no
-    more than SCAN_FACTOR * `size` officials (a pass over indexed ones is a few queries)."""
-    end = batch_end(session, after, size * SCAN_FACTOR)
+def _read_batch(session: Session, version: int, after: uuid.UUID | None, size: int,
+                scan: int) -> _Batch:
+    """The first `size` officials after id `after` that lack rows of `version`, among the next
+    `scan` officials."""
+    end = batch_end(session, after, scan)
     officials = session.execute(_unindexed(version, after, end).limit(size)).all()
     return _Batch(officials, after, officials[-1].id if len(officials) == size else end)
 
@@ -166,17 +167,22 @@ def build_pass(ctx: RegistryContext, rotation_id: uuid.UUID, version: int, size:
     writer since the read is seen by its version and left for the catch-up pass, never
     indexed from its old identity. The write's transaction also reads the next batch: one
     transaction per batch, which matters where writers queue for one lock (SQLite).
+
+    A read looks at `size` officials, and further while it finds few to index (a pass over
+    indexed officials is then a few queries; a range read costs PostgreSQL its whole width).
     """
+    scan = size
     with ctx.session_factory() as session:
         sync_keyring(session.connection(), ctx.keyring)
-        batch = _read_batch(session, version, None, size)
+        batch = _read_batch(session, version, None, size, scan)
     while True:
+        scan = size if 2 * len(batch.officials) >= size else min(4 * scan, SCAN_FACTOR * size)
         rows = _index_rows(ctx.keyring, batch.officials, version)
         exclusive = {EXCLUSIVE_KEY_LOCK: True} if batch.officials else {}
         with ctx.session_factory(info=exclusive) as session:
             count = _write_batch(session, rotation_id, version, batch, rows) if exclusive else 0
             following = (None if batch.last is None
-                         else _read_batch(session, version, batch.last, size))
+                         else _read_batch(session, version, batch.last, size, scan))
             session.commit()
         on_batch(count)
         if following is None:
@@ -186,10 +192,11 @@ def build_pass(ctx: RegistryContext, rotation_id: uuid.UUID, version: int, size:
 
 
 def build_remaining(session: Session, keyring: Keyring, version: int, size: int) -> int:
-    """Index, in the caller's transaction, every official lacking rows of `version`."""
+    """Index, in the caller's transaction, every official lacking rows of `version` (few: the
+    passes have indexed the others, so each read looks far)."""
     late, after = 0, None
     while True:
-        batch = _read_batch(session, version, after, size)
+        batch = _read_batch(session, version, after, size, SCAN_FACTOR * size)
         _insert(session, _index_rows(keyring, batch.officials, version))
         late += len(batch.officials)
         if batch.last is None:
