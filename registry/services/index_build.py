@@ -123,7 +123,7 @@ def _insert(session: Session, rows: list[IndexRow]) -> None:
     statement = insert(table).compile(dialect=dialect, column_keys=list(_COLUMNS))
     assert statement.positiontup == list(_COLUMNS), statement.positiontup  # qmark, in order
     as_stored = table.c.official_id.type.bind_processor(dialect)  # once per official
-    ids = {row[0]: as_stored(row[0]) if as_stored else row[0] for row in rows}
+    ids = {i: as_stored(i) if as_stored else i for i in {row[0] for row in rows}}
     connection.exec_driver_sql(str(statement), [(ids[r[0]], r[1], r[2], r[3]) for r in rows])
 
 
