@@ -209,6 +209,29 @@ def test_lookups_use_the_old_index_until_the_switch_and_late_writes_are_indexed(
         assert found is not None and found.id == late
 
 
+def test_an_official_written_after_both_passes_is_indexed_at_the_switch(
+    registry: RegistryContext, people: World, operator: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(registry, 30)
+    switch, late = keys._switch_index, []
+
+    def write_then_switch(ctx: RegistryContext, actor: Actor, rotation_id: uuid.UUID,
+                          size: int) -> None:
+        late.append(register_official(ctx.uow(), people.mx_officer, OfficialInput(
+            "Última", "Llegada", None, "1991-03-03", "M", _curp(77))))
+        switch(ctx, actor, rotation_id, size)
+
+    monkeypatch.setattr(keys, "_switch_index", write_then_switch)
+    report = keys.rotate_index(registry, operator, batch_size=7)
+
+    assert report.rotation.done == 31
+    assert index_digests(registry, late[0], 2) == expected_digests(registry, late[0], 2)
+    uow = registry.uow()
+    with uow:
+        found = find_by_curp(uow, _curp(77))
+        assert found is not None and found.id == late[0]
+
+
 def test_rotation_and_status_need_the_key_permission(
     registry: RegistryContext, people: World
 ) -> None:
