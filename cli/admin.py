@@ -294,7 +294,7 @@ def tokens_revoke(token_id: str) -> None:
     "--batch-size",
     default=None,
     type=click.IntRange(1, 10000),
-    help="Rows per transaction (default from VETREG_IMPORT_BATCH_SIZE, 500).",
+    help="Rows per transaction (default from VETREG_IMPORT_BATCH_SIZE, 2000).",
 )
 @handle_errors
 def import_command(

@@ -23,7 +23,7 @@ class Settings:
     key_provider: str = "file"
     key_file: Path | None = None
     redress_answer_working_days: int = 20
-    import_batch_size: int = 500
+    import_batch_size: int = 2000
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -243,7 +243,7 @@ def import_entries(
     rows: list[dict[str, str]],
     *,
     dry_run: bool = False,
-    batch_size: int = 500,
+    batch_size: int = 2000,
     legal_basis: str | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> ImportReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, inspect
+from sqlalchemy import Column, Connection, LargeBinary, Table, inspect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session
 
@@ -80,9 +80,15 @@ def _plan(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Plan:
             ", ".join(preparer.format_column(c) for c in columns),
             ", ".join([marker] * len(columns)),
         )
-        processors = tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+        processors = tuple(_processor(c, dialect) for c in columns)
         plan = _PLANS[key] = (sql, processors, defaults)
     return plan
+
+
+def _processor(column: Column[Any], dialect: Dialect) -> _Processor:
+    if isinstance(column.type, LargeBinary):
+        return None  # both drivers take bytes as they are (the wrapper only copies them)
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _default(column: Column[Any]) -> Callable[[], Any]:
