@@ -120,7 +120,10 @@ def test_kill_9_in_the_middle_of_rotation_then_resume(
 ) -> None:
     populate(registry, 800)
     before = decrypt_all(registry)
-    proc = subprocess.Popen([VETREG, "keys", "rotate", f"--{what}", "--batch-size", "4"],
+    # Batches back to back would leave this process few chances at SQLite's write lock to
+    # watch the progress; a short pause between them is what an operator would give a server.
+    proc = subprocess.Popen([VETREG, "keys", "rotate", f"--{what}", "--batch-size", "4",
+                             "--pause", "0.01"],
                             cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
