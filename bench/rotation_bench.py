@@ -54,8 +54,8 @@ from registry.models.enums import (  # noqa: E402
 from registry.policy import Actor  # noqa: E402
 from registry.services import accounts, agencies, keys  # noqa: E402
 from registry.services.accounts import actor_by_username  # noqa: E402
-from registry.services.entries import CleanEntry, new_entry  # noqa: E402
-from registry.services.officials import new_official  # noqa: E402
+from registry.services.entries import CleanEntry, entry_row  # noqa: E402
+from registry.services.officials import official_rows  # noqa: E402
 from registry.services.screening import ScreeningInput, screen  # noqa: E402
 from registry.services.setup import initialise  # noqa: E402
 from registry.services.staging import Staging  # noqa: E402
@@ -92,18 +92,24 @@ def populate_batch(ctx: RegistryContext, officer: Actor, numbers: range) -> None
         agency = uow.session.get(Agency, officer.agency_id)
         assert agency is not None
         stage = Staging([DataKey, Official, OfficialIndex, RegistryEntry, AuditEvent])
+        now = uow.clock()
         for i in numbers:
-            official = new_official(uow, officer, person(i), {}, agency.id, agency.country,
-                                    stage=stage)
-            stage.add(uow.audit.append(officer, "official.register", object_type="official",
-                                       object_id=official.id, add=False))
+            key, official, index = official_rows(uow, officer, person(i), agency.id,
+                                                 agency.country, now)
+            stage.extend(DataKey, [key])
+            stage.extend(Official, [official])
+            stage.extend(OfficialIndex, index)
+            stage.extend(AuditEvent, [uow.audit.append_row(
+                officer, "official.register", object_type="official", object_id=official["id"])])
             if i % 10 == 0:
-                entry = new_entry(uow, officer, official, agency, CleanEntry(
+                entry_key, entry = entry_row(uow, officer, official["id"], agency, CleanEntry(
                     EntryReason.FAILED_VETTING, f"B-{i}", "bench", dt.date(2024, 1, 1),
                     HandlingCode.H1, SourceReliability.B, InformationReliability.KNOWN_TO_SOURCE,
-                    dt.date(2060, 1, 1), None, None, True), stage=stage)
-                stage.add(uow.audit.append(officer, "entry.create", object_type="entry",
-                                           object_id=entry.id, add=False))
+                    dt.date(2060, 1, 1), None, None, True), now)
+                stage.extend(DataKey, [entry_key])
+                stage.extend(RegistryEntry, [entry])
+                stage.extend(AuditEvent, [uow.audit.append_row(
+                    officer, "entry.create", object_type="entry", object_id=entry["id"])])
         stage.flush(uow.session)
         uow.commit()
 

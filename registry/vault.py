@@ -35,19 +35,18 @@ class Vault:
         self._bulk_kek: str | None = None
         self.opened = 0
 
-    def new_data_key(self, *, add: bool = True) -> DataKey:
-        """A fresh data key row (added to the session unless the caller bulk-inserts it)."""
+    def new_data_key(self) -> DataKey:
+        """A fresh data key row, added to the session."""
         wrapped, key = self.keyring.new_data_key()
         row = DataKey(id=new_id(), kek_id=wrapped.kek_id, wrapped=wrapped.wrapped)
-        if add:
-            self._session.add(row)
+        self._session.add(row)
         self._keys[row.id] = key
         return row
 
     def new_key_row(self, created_at: dt.datetime) -> tuple[dict[str, Any], bytes]:
-        """A fresh data key as a `data_keys` row for bulk insert, and the key itself.
+        """A fresh data key as a `data_keys` row, and the key itself.
 
-        Bulk paths wrap under the KEK that was active when the unit of work first needed one
+        A unit of work wraps its keys under the KEK that was active when it first needed one
         (a KEK rotation re-wraps whatever is left under the old KEK before retiring it).
         """
         if self._bulk_kek is None:
@@ -86,12 +85,10 @@ class Vault:
         self,
         record: SealedRecord,
         values: Mapping[str, str | None],
-        *,
-        new_key: DataKey | None = None,
     ) -> None:
         """(Re-)encrypt every encrypted field of `record` at its current version."""
         if record.data_key_id is None:
-            record.data_key_id = (new_key or self.new_data_key()).id
+            record.data_key_id = self.new_data_key().id
         key = self._key_for(record)
         for name in record.ENCRYPTED:
             value = values.get(name)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from registry.errors import Conflict
-from registry.models import Agency, Official, RegistryEntry
+from registry.models import Agency, DataKey, Official, RegistryEntry
 from registry.models.base import new_id
 from registry.models.enums import (
     EntryReason,
@@ -22,7 +22,6 @@ from registry.models.enums import (
 from registry.policy import Actor, Permission, Target
 from registry.services.common import agency_by_code, load, load_official, official_target
 from registry.services.dates import add_years
-from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import seal_columns
@@ -134,42 +133,11 @@ def new_entry(
     official: Official,
     agency: Agency,
     clean: CleanEntry,
-    *,
-    stage: Staging | None = None,
 ) -> RegistryEntry:
-    """Build and seal an entry (caller audits and commits; `stage` collects it for bulk insert)."""
-    if not clean.retain_explicit:
-        from registry.services.retention import retention_until  # it imports this module
-
-        clean = replace(
-            clean,
-            retain_until=retention_until(uow, clean.reason, agency.country, clean.effective_date),
-        )
-    entry = RegistryEntry(
-        id=new_id(),
-        version=1,
-        official_id=official.id,
-        originating_agency_id=agency.id,
-        reason=clean.reason,
-        case_ref=clean.case_ref,
-        legal_basis=clean.legal_basis,
-        effective_date=clean.effective_date,
-        status=EntryStatus.ACTIVE,
-        handling_code=clean.handling_code,
-        source_reliability=clean.source_reliability,
-        information_reliability=clean.information_reliability,
-        retain_until=clean.retain_until,
-        review_on=clean.review_on,
-        created_by=actor.user_id,
-        created_at=uow.clock(),
-        updated_at=uow.clock(),
-    )
-    key = uow.vault.new_data_key(add=stage is None)
-    uow.vault.seal(entry, {"narrative": clean.narrative}, new_key=key)
-    if stage is None:
-        uow.session.add(entry)
-    else:
-        stage.add(key, entry)
+    """Build and seal an entry in the session (caller audits and commits)."""
+    key_row, row = entry_row(uow, actor, official.id, agency, clean, uow.clock())
+    entry = RegistryEntry(**row)
+    uow.session.add_all([DataKey(**key_row), entry])
     return entry
 
 
@@ -181,7 +149,8 @@ def entry_row(
     clean: CleanEntry,
     stamp: dt.datetime,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A new active entry as plain rows for bulk insert: its data key and the record."""
+    """A new active entry as plain rows (bulk paths insert them as such): its data key and the
+    record."""
     from registry.services.retention import retention_until  # it imports this module
 
     entry_id = new_id()

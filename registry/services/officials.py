@@ -20,12 +20,11 @@ from registry.identity import (
     normalise,
     validate_curp,
 )
-from registry.models import Employment, Official, OfficialIndex
+from registry.models import DataKey, Employment, Official, OfficialIndex
 from registry.models.base import new_id
 from registry.models.enums import Country, Sex
 from registry.policy import NO_TARGET, Actor, Permission
 from registry.services.common import agency_by_code, check_version, load_official, official_target
-from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import date_text, seal_columns, text_date
@@ -180,31 +179,13 @@ def new_official(
     national_ids: Mapping[str, str],
     owner_agency_id: uuid.UUID,
     country: Country,
-    *,
-    stage: Staging | None = None,
 ) -> Official:
-    """Build, seal and index an official; caller audits and commits.
-
-    With `stage`, rows are collected for a bulk insert instead of being added to the session.
-    """
-    official = Official(
-        id=new_id(),
-        version=1,
-        country=country,
-        owner_agency_id=owner_agency_id,
-        created_by=actor.user_id,
-        updated_by=actor.user_id,
-        created_at=uow.clock(),
-        updated_at=uow.clock(),
+    """Build, seal and index an official in the session; caller audits and commits."""
+    key_row, row, index = official_rows(
+        uow, actor, identity, owner_agency_id, country, uow.clock(), national_ids=national_ids
     )
-    key = uow.vault.new_data_key(add=stage is None)
-    uow.vault.seal(official, _identity_values(identity, national_ids), new_key=key)
-    if stage is None:
-        uow.session.add(official)
-        index_official(uow, official.id, identity, replace=False)
-    else:
-        stage.add(key, official)
-        stage.extend(OfficialIndex, index_rows(uow, official.id, identity))
+    official = Official(**row)
+    uow.session.add_all([DataKey(**key_row), official, *(OfficialIndex(**r) for r in index)])
     return official
 
 
@@ -216,8 +197,10 @@ def official_rows(
     country: Country,
     stamp: dt.datetime,
     normalised: NormalisedIdentity | None = None,
+    national_ids: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, object]]]:
-    """A new official as plain rows for bulk insert: its data key, the record, its index rows."""
+    """A new official as plain rows (bulk paths insert them as such): its data key, the record
+    and its index rows."""
     official_id = new_id()
     key_row, key = uow.vault.new_key_row(stamp)
     row: dict[str, Any] = {
@@ -228,7 +211,7 @@ def official_rows(
         "data_key_id": key_row["id"],
         **seal_columns(
             key, Official.__tablename__, official_id, 1, Official.ENCRYPTED,
-            _identity_values(identity, {}),
+            _identity_values(identity, national_ids or {}),
         ),
         "created_at": stamp,
         "created_by": actor.user_id,
