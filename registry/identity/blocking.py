@@ -18,7 +18,10 @@ dob_given             birth date, given                           any surname ch
 year_month_given_sur  year and month, distinctive given, surname  a day typo (+ one surname)
 year_day_given_sur    year and day, distinctive given, surname    a month typo (+ one surname)
 year_names            year, given, both surnames                  day/month typos
-names                 distinctive given, both surnames            missing or garbled date
+day_names             month and day, given, both surnames         a year typo
+names                 distinctive given, both surnames            a missing date (query)
+undated_names         distinctive given, both surnames; only for  a missing date (record)
+                      a record without a birth date
 ====================  ==========================================  ===========================
 
 `query_keys` probes more: the day/month-swapped date, `year_names` one year either
@@ -26,6 +29,13 @@ side, every month of the year for a 1 January date (a common placeholder), the d
 a valid CURP encodes when the date is missing, and the keys of the
 alternative readings of the name fields (`readings.readings`: given names and
 surnames swapped; last given name as paternal surname; "HERNANDEZLOPEZ" split).
+
+A query with a birth date does not probe `names`: its bucket holds every namesake in
+the registry, and one born on a date that is neither a swap nor a one-digit slip of
+the query's, nor within a year of it, cannot reach `possible` (see `matching`). The
+namesakes that can are found through `year_names` (same year or one either side: a day
+or month typo, a placeholder), `day_names` (a year typo) and `undated_names` (no
+date on record). A query without a date probes `names`, which every record holds.
 """
 
 from __future__ import annotations
@@ -74,12 +84,28 @@ def surname_codes(n: NormalisedIdentity) -> list[str]:
     return _unique(phonetic_key(t) for t in n.paternal + n.maternal + n.extra_surnames)
 
 
-def _name_keys(codes: tuple[list[str], list[str], list[str]], years: Sequence[str]) -> list[Key]:
-    every, strong, surnames = codes
-    pairs = [(a, b) if a <= b else (b, a) for a, b in combinations(surnames, 2)]
-    keys: list[Key] = [("names", (g, *p)) for g in strong for p in pairs]
-    keys += [("year_names", (y, g, *p)) for y in years for g in every for p in pairs]
+def _pairs(surnames: list[str]) -> list[tuple[str, str]]:
+    return [(a, b) if a <= b else (b, a) for a, b in combinations(surnames, 2)]
+
+
+def _name_keys(
+    codes: tuple[list[str], list[str], list[str]],
+    dates: Sequence[datetime.date],
+    years: Sequence[str],
+) -> list[Key]:
+    """`year_names` for `years` and `day_names` for the month and day of `dates`."""
+    every, _, surnames = codes
+    pairs = _pairs(surnames)
+    days = list(dict.fromkeys(d.isoformat()[5:] for d in dates))
+    keys: list[Key] = [("year_names", (y, g, *p)) for y in years for g in every for p in pairs]
+    keys += [("day_names", (md, g, *p)) for md in days for g in every for p in pairs]
     return keys
+
+
+def _undated_keys(codes: tuple[list[str], list[str], list[str]], kind: str) -> list[Key]:
+    """`names` or `undated_names`: distinctive given name and both surnames, no date."""
+    _, strong, surnames = codes
+    return [(kind, (g, *p)) for g in strong for p in _pairs(surnames)]
 
 
 def _codes(n: NormalisedIdentity) -> tuple[list[str], list[str], list[str]]:
@@ -121,7 +147,8 @@ def blocking_keys(n: NormalisedIdentity) -> list[Key]:
     dates = [own] if own else []
     years = [str(own.year)] if own else []
     codes = _codes(n)
-    keys = _curp_keys(n) + _date_keys(codes, dates) + _name_keys(codes, years)
+    keys = _curp_keys(n) + _date_keys(codes, dates) + _name_keys(codes, dates, years)
+    keys += _undated_keys(codes, "names") + ([] if own else _undated_keys(codes, "undated_names"))
     return list(dict.fromkeys(keys))
 
 
@@ -141,7 +168,8 @@ def query_keys(n: NormalisedIdentity) -> list[Key]:
     for i, reading in enumerate(readings(n)):
         codes = _codes(reading.identity)
         # Alternative readings probe the stated year only: they rarely meet a year slip.
-        keys += _date_keys(codes, dates) + _name_keys(codes, years if i == 0 else years[:1])
+        keys += _date_keys(codes, dates) + _name_keys(codes, dates, years if i == 0 else years[:1])
+        keys += _undated_keys(codes, "undated_names" if dates else "names")
     if dates and (dates[0].month, dates[0].day) == (1, 1):
         keys += _placeholder_keys(_codes(n), dates[0].year)
     return list(dict.fromkeys(keys))
