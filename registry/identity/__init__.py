@@ -8,7 +8,7 @@ decrypted elsewhere and scored here.
 from registry.identity.blocking import Key, blocking_keys, query_keys
 from registry.identity.curp import CurpError, CurpInfo, decode_curp, is_valid_curp, validate_curp
 from registry.identity.dates import DateAgreement, compare_dates
-from registry.identity.matching import Match, MatchLevel, score
+from registry.identity.matching import Match, MatchLevel, score, score_without_names
 from registry.identity.model import GivenName, Identity, NormalisedIdentity
 from registry.identity.normalise import normalise, normalise_sex
 from registry.identity.phonetic import phonetic_key
@@ -32,5 +32,6 @@ __all__ = [
     "phonetic_key",
     "query_keys",
     "score",
+    "score_without_names",
     "validate_curp",
 ]

@@ -34,7 +34,9 @@ Levels:
 
 When the date, CURP and sex terms leave no room to reach `possible` even with every
 name agreeing (a homonym born on another date, the bulk of candidates in a large
-registry), the names are not compared and the score is that bound (below 0.5).
+registry), the names are not compared and the score is that bound (below 0.5):
+`score_without_names` decides this from the candidate's date, sex and CURP alone, so
+screening decrypts a candidate's names only when they can matter.
 
 The score is a logistic map of the weight (0.5 at POSSIBLE_WEIGHT, 0.8 at
 PROBABLE_WEIGHT) clamped into its level's band: None [0, 0.5), possible [0.5, 0.8),
@@ -230,20 +232,56 @@ def _probable_gates(r: _Reading, dob: DateAgreement, curp: CurpAgreement, sex_ag
     return r.given.distinctive or r.surnames.both or (dob is DateAgreement.EXACT and sex_agrees)
 
 
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What the birth dates, CURPs and sexes of a pair weigh, before any name is read."""
+
+    dob: DateAgreement
+    curp: CurpAgreement
+    sex_weight: float
+    sex_reason: str | None
+
+    @property
+    def rest(self) -> float:
+        return _DATE_WEIGHT[self.dob] + _CURP_WEIGHT[self.curp] + self.sex_weight
+
+
+def _terms(query: NormalisedIdentity, candidate: NormalisedIdentity) -> _Terms:
+    q, c = _effective(query), _effective(candidate)
+    return _Terms(compare_dates(q.birth_date, c.birth_date), compare_curp(query, candidate),
+                  *_sex_weight(q, c))
+
+
+def _without_names(terms: _Terms) -> Match | None:
+    bound = NAME_WEIGHT_CAP + terms.rest
+    if bound >= POSSIBLE_WEIGHT or terms.curp is CurpAgreement.CONFIRMED:
+        return None
+    skipped = ("names_not_compared", terms.dob.value, terms.curp.value)
+    reasons = (*skipped, terms.sex_reason) if terms.sex_reason else skipped
+    return Match(round(min(_to_score(bound), 0.499), 4), None, reasons)
+
+
+def score_without_names(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match | None:
+    """The match of a candidate whose names cannot change it, else None.
+
+    Only the candidate's birth date, sex and CURP are read, so a caller may pass it without
+    names and decrypt them only when this returns None. Not even agreeing names could lift
+    such a candidate to `possible` (nor is it exact: the dates differ); most candidates of a
+    large registry are homonyms born on other dates. The score is the bound, below 0.5.
+    """
+    if query.curp is not None and query.curp == candidate.curp:
+        return None  # an identical CURP is checked against both sides' names
+    return _without_names(_terms(query, candidate))
+
+
 def score(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match:
     """Score a candidate record against a screening query."""
-    q, c = _effective(query), _effective(candidate)
-    dob = compare_dates(q.birth_date, c.birth_date)
-    curp = compare_curp(query, candidate)
-    sex_w, sex_reason = _sex_weight(q, c)
-    rest = _DATE_WEIGHT[dob] + _CURP_WEIGHT[curp] + sex_w
-    if NAME_WEIGHT_CAP + rest < POSSIBLE_WEIGHT and curp is not CurpAgreement.CONFIRMED:
-        # Not even agreeing names could lift it to `possible` (nor is it exact: the dates
-        # differ), so the names are not compared: most candidates of a large registry are
-        # homonyms born on other dates. The score is the bound, below 0.5.
-        skipped = ("names_not_compared", dob.value, curp.value)
-        reasons = (*skipped, sex_reason) if sex_reason else skipped
-        return Match(round(min(_to_score(NAME_WEIGHT_CAP + rest), 0.499), 4), None, reasons)
+    terms = _terms(query, candidate)
+    quick = _without_names(terms)
+    if quick is not None:
+        return quick
+    dob, curp, rest = terms.dob, terms.curp, terms.rest
+    sex_w, sex_reason = terms.sex_weight, terms.sex_reason
     reading = _best_reading(query, candidate)
     weight = reading.weight + rest
     value = _to_score(weight)

@@ -10,8 +10,9 @@ How a screening runs (one unit of work, one transaction):
 3. load the candidates that have an entry in force (active or under appeal, within
    retention, not shredded) with their data keys and originating agencies in one more
    query; officials without such an entry are never decrypted;
-4. decrypt each candidate in memory, score it (`identity.score`) and report every entry
-   of a candidate that reaches `possible` or better;
+4. decrypt each candidate in memory (birth date, sex and CURP first; the names only when
+   they can change the match), score it (`identity.score`) and report every entry of a
+   candidate that reaches `possible` or better;
 5. store the screening (purpose, requesting agency, keyed fingerprint of the query,
    outcome, number of candidates decrypted) with its hits, and append the audit event.
 
@@ -30,7 +31,15 @@ from typing import Any, cast
 from sqlalchemy import bindparam, select
 
 from registry.errors import FieldProblem, NotFound
-from registry.identity import Identity, NormalisedIdentity, normalise, query_keys, score
+from registry.identity import (
+    Identity,
+    Match,
+    NormalisedIdentity,
+    normalise,
+    query_keys,
+    score,
+    score_without_names,
+)
 from registry.models import Agency, AuditEvent, DataKey, Official, OfficialIndex, RegistryEntry
 from registry.models.base import new_id
 from registry.models.enums import Country, EntryReason, EntryStatus, HandlingCode
@@ -119,7 +128,10 @@ class BatchResult:
 
 def query_fingerprint(uow: UnitOfWork, identity: Identity) -> str:
     """Keyed fingerprint of a normalised query: lets auditors link repeats, never reveals names."""
-    n = normalise(identity)
+    return _fingerprint(uow, normalise(identity))
+
+
+def _fingerprint(uow: UnitOfWork, n: NormalisedIdentity) -> str:
     parts = (
         " ".join(g.text for g in n.given),
         " ".join(n.paternal),
@@ -185,8 +197,6 @@ def _wanted_keys(uow: UnitOfWork, query: NormalisedIdentity) -> set[tuple[str, i
     }
 
 
-# Built once: per screening only the expanding parameters change, so SQLAlchemy neither
-# rebuilds nor re-keys the statements.
 # Built once: per screening only the expanding parameters change, so SQLAlchemy neither
 # rebuilds nor re-keys the statements. One statement each: on PostgreSQL every statement is
 # a round trip.
@@ -286,15 +296,24 @@ def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID
     return by_official
 
 
-def _identity_of(uow: UnitOfWork, official: Any) -> Identity:
-    values = uow.vault.open_columns(Official.__tablename__, Official.ENCRYPTED, official)
+# A candidate's birth date, sex and CURP are opened first; its names only when they can
+# change the match (`identity.score_without_names`).
+_FIRST_FIELDS = ("birth_date", "sex", "curp")
+_NAME_FIELDS = ("given_names", "paternal_surname", "maternal_surname")
+
+
+def _open(uow: UnitOfWork, official: Any, names: tuple[str, ...]) -> dict[str, str | None]:
+    return uow.vault.open_columns(Official.__tablename__, names, official)
+
+
+def _identity(first: dict[str, str | None], names: dict[str, str | None]) -> Identity:
     return Identity(
-        values["given_names"] or "",
-        values["paternal_surname"],
-        values["maternal_surname"],
-        text_date(values["birth_date"]),
-        values["sex"],
-        values["curp"],
+        names.get("given_names") or "",
+        names.get("paternal_surname"),
+        names.get("maternal_surname"),
+        text_date(first["birth_date"]),
+        first["sex"],
+        first["curp"],
     )
 
 
@@ -314,14 +333,29 @@ class _Matcher:
             set().union(*(index.get(w, set()) for w in wanted)) for wanted in self.wanted
         ]
         self.candidates = _in_force_candidates(uow, set().union(*self.candidate_ids))
-        self._normalised: dict[uuid.UUID, NormalisedIdentity] = {}
+        self._first: dict[uuid.UUID, tuple[dict[str, str | None], NormalisedIdentity]] = {}
+        self._full: dict[uuid.UUID, NormalisedIdentity] = {}
 
-    def _candidate_identity(self, official_id: uuid.UUID) -> NormalisedIdentity:
-        cached = self._normalised.get(official_id)
+    def _without_names(self, official_id: uuid.UUID) -> NormalisedIdentity:
+        """The candidate's birth date, sex and CURP (decrypted once per batch)."""
+        cached = self._first.get(official_id)
         if cached is None:
-            official = self.candidates[official_id].official
-            cached = self._normalised[official_id] = normalise(_identity_of(self.uow, official))
+            first = _open(self.uow, self.candidates[official_id].official, _FIRST_FIELDS)
+            cached = self._first[official_id] = (first, normalise(_identity(first, {})))
+        return cached[1]
+
+    def _with_names(self, official_id: uuid.UUID) -> NormalisedIdentity:
+        cached = self._full.get(official_id)
+        if cached is None:
+            self._without_names(official_id)
+            first = self._first[official_id][0]
+            names = _open(self.uow, self.candidates[official_id].official, _NAME_FIELDS)
+            cached = self._full[official_id] = normalise(_identity(first, names))
         return cached
+
+    def _score(self, query: NormalisedIdentity, official_id: uuid.UUID) -> Match:
+        quick = score_without_names(query, self._without_names(official_id))
+        return quick if quick is not None else score(query, self._with_names(official_id))
 
     def hits(self, position: int) -> tuple[list[HitView], int]:
         """Matched in-force entries of query `position`, best first, and candidates scored."""
@@ -329,7 +363,7 @@ class _Matcher:
         in_force = [i for i in self.candidate_ids[position] if i in self.candidates]
         hits: list[HitView] = []
         for official_id in in_force:
-            match = score(query, self._candidate_identity(official_id))
+            match = self._score(query, official_id)
             if match.level is None:
                 continue
             for entry in self.candidates[official_id].entries:
@@ -352,16 +386,11 @@ class _Matcher:
         return hits, len(in_force)
 
 
-def find_hits(uow: UnitOfWork, actor: Actor, identity: Identity) -> tuple[list[HitView], int]:
-    """Matched in-force entries, best first, and the number of candidates decrypted."""
-    return _Matcher(uow, actor, [identity]).hits(0)
-
-
 def _record(
     uow: UnitOfWork,
     actor: Actor,
     purpose: ScreeningPurpose,
-    identity: Identity,
+    query: NormalisedIdentity,
     found: tuple[list[HitView], int],
     batch_id: uuid.UUID | None,
     row: int | None,
@@ -371,7 +400,7 @@ def _record(
     assert actor.user_id and actor.agency_id
     hits, candidates = found
     outcome = ScreeningOutcome.HIT if hits else ScreeningOutcome.NO_HIT
-    fingerprint = query_fingerprint(uow, identity)
+    fingerprint = _fingerprint(uow, query)
     screening_id, screened_at = new_id(), uow.clock()
     stage.extend(
         Screening,
@@ -440,8 +469,10 @@ def screen(
         problems.check()
         assert clean_purpose
         stage = _stage()
-        found = find_hits(uow, actor, identity)
-        result = _record(uow, actor, clean_purpose, identity, found, None, data.row, stage)
+        matcher = _Matcher(uow, actor, [identity])
+        result = _record(
+            uow, actor, clean_purpose, matcher.queries[0], matcher.hits(0), None, data.row, stage
+        )
         stage.flush(uow.session)
         uow.commit()
         return result
@@ -477,12 +508,12 @@ def screen_batch(
                 valid.append((index - 1, row, identity))
         matcher = _Matcher(uow, actor, [identity for _, _, identity in valid])
         stage = _stage()
-        for position, (slot, row, identity) in enumerate(valid):
+        for position, (slot, row, _) in enumerate(valid):
             results[slot] = _record(
                 uow,
                 actor,
                 clean_purpose,
-                identity,
+                matcher.queries[position],
                 matcher.hits(position),
                 batch.batch_id,
                 row,

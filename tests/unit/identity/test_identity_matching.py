@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from identity_helpers import JOSE_CURP, person, with_check_digit
 
-from registry.identity import Match, MatchLevel, NormalisedIdentity, score
+from registry.identity import Match, MatchLevel, NormalisedIdentity, score, score_without_names
+from registry.identity.dates import compare_dates
 
 RECORD = person()  # José Luis Hernández López, 1985-03-14, H
 GOOD = (MatchLevel.EXACT, MatchLevel.PROBABLE)
@@ -201,3 +202,26 @@ def test_skipping_the_name_comparison_never_changes_a_match(
         assert quick == full
     else:
         assert quick.score <= 0.499 and full.score <= quick.score
+
+
+@given(given_names, surnames, st.none() | surnames, dates, given_names, surnames, dates, st.data())
+def test_a_candidate_scored_without_names_scores_as_with_them(
+    g1: str,
+    p1: str,
+    m1: str | None,
+    d1: dt.date,
+    g2: str,
+    p2: str,
+    d2: dt.date,
+    data: st.DataObject,
+) -> None:
+    """Screening opens a candidate's names only when `score_without_names` cannot decide."""
+    sex = data.draw(st.sampled_from(["H", "M", None]))
+    curp = data.draw(st.sampled_from([None, JOSE_CURP]))
+    query, record = person(g1, p1, m1, d1, sex, curp), person(g2, p2, None, d2, "H", curp)
+    nameless = person("", None, None, d2, "H", curp)
+    quick = score_without_names(query, nameless)
+    if quick is not None:
+        assert quick == score(query, record)
+    elif d1 != d2 and not compare_dates(d1, d2).plausible and curp is None:
+        pytest.fail("an implausible date leaves no room for names, yet they were asked for")
