@@ -47,6 +47,7 @@ class FileKeyProvider:
         self.path = path
         self._stamp: tuple[int, int, int] | None = None
         self._state = self._read()
+        self._decoded: dict[str, bytes] = {}  # KEKs in use, decoded once
 
     @classmethod
     def create(cls, path: Path) -> FileKeyProvider:
@@ -92,6 +93,7 @@ class FileKeyProvider:
             return  # keep serving from memory; the next write will say what is wrong
         if (info.st_ino, info.st_mtime_ns, info.st_size) != self._stamp:
             self._state = self._read()
+            self._decoded.clear()
 
     def _keks(self) -> dict[str, str]:
         keks = self._state["keks"]
@@ -99,12 +101,16 @@ class FileKeyProvider:
         return keks
 
     def _kek(self, kek_id: str) -> bytes:
+        kek = self._decoded.get(kek_id)
+        if kek is not None:
+            return kek
         if kek_id not in self._keks():
             self._refresh()
         try:
-            return base64.b64decode(self._keks()[kek_id])
+            kek = self._decoded[kek_id] = base64.b64decode(self._keks()[kek_id])
         except KeyError:
             raise KeyUnavailable(f"key-encryption key {kek_id!r} is not in {self.path}") from None
+        return kek
 
     def active_kek_id(self) -> str:
         self._refresh()
@@ -139,6 +145,7 @@ class FileKeyProvider:
         if kek_id == self.active_kek_id():
             raise KeyUnavailable("the active key-encryption key cannot be retired")
         self._keks().pop(kek_id, None)
+        self._decoded.pop(kek_id, None)
         retired = self._state.setdefault("retired", [])
         assert isinstance(retired, list)
         retired.append(kek_id)
