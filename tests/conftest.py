@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,10 @@ PG_ADMIN_URL = os.environ.get(
     "VETREG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+
+# Property tests check outcomes, not speed: a busy CI machine must not fail them on a deadline.
+settings.register_profile("vetreg", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("vetreg")
 
 
 def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
