@@ -11,7 +11,14 @@ from sqlalchemy import Connection, Engine, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from registry.config import Settings
-from registry.crypto import PURPOSES, FileKeyProvider, KeyProvider, Keyring, WrappedKey
+from registry.crypto import (
+    INDEX_PURPOSE,
+    PURPOSES,
+    FileKeyProvider,
+    KeyProvider,
+    Keyring,
+    WrappedKey,
+)
 from registry.db import make_engine, make_session_factory
 from registry.errors import KeyUnavailable
 from registry.models.base import utcnow
@@ -46,13 +53,20 @@ PG_KEY_LOCK = 0x7665747265670002
 EXCLUSIVE_KEY_LOCK = "vetreg_exclusive_key_lock"
 
 
-def _read_secrets(
-    rows: Any, provider: KeyProvider, known: Keyring | None = None
-) -> tuple[dict[str, dict[int, bytes]], dict[str, int], tuple[tuple[str, int, str], ...]]:
+@dataclass(frozen=True)
+class _StoredSecrets:
+    secrets: dict[str, dict[int, bytes]]
+    active: dict[str, int]
+    marker: tuple[tuple[str, int, str], ...]
+    index_schemes: dict[int, int]
+
+
+def _read_secrets(rows: Any, provider: KeyProvider, known: Keyring | None = None) -> _StoredSecrets:
     secrets: dict[str, dict[int, bytes]] = {}
     active: dict[str, int] = {}
     marker = []
-    for purpose, version, state, kek_id, wrapped in rows:
+    schemes: dict[int, int] = {}
+    for purpose, version, state, kek_id, wrapped, scheme in rows:
         if state not in LOADED_STATES:
             continue
         marker.append((purpose, version, state))
@@ -60,7 +74,9 @@ def _read_secrets(
         secrets.setdefault(purpose, {})[version] = value or provider.unwrap(kek_id, wrapped)
         if state == "active":
             active[purpose] = max(active.get(purpose, 0), version)
-    return secrets, active, tuple(sorted(marker))
+        if purpose == INDEX_PURPOSE:
+            schemes[version] = scheme
+    return _StoredSecrets(secrets, active, tuple(sorted(marker)), schemes)
 
 
 # Built once: every transaction runs it (see `sync_keyring`).
@@ -70,17 +86,19 @@ _SECRETS_SQL = select(
     KeySecret.state,
     KeySecret.kek_id,
     KeySecret.wrapped,
+    KeySecret.blocking_scheme,
 )
 
 
 def load_keyring(session: Session, provider: KeyProvider) -> Keyring:
     """Unwrap the stored root secrets; refuses to start without them."""
     rows = session.execute(_SECRETS_SQL).all()
-    secrets, active, marker = _read_secrets(rows, provider)
-    missing = [p for p in PURPOSES if p not in active]
+    stored = _read_secrets(rows, provider)
+    missing = [p for p in PURPOSES if p not in stored.active]
     if missing:
         raise KeyUnavailable(f"key secrets missing ({', '.join(missing)}); run 'vetreg init' first")
-    return Keyring(provider, secrets, active, marker=marker)
+    return Keyring(provider, stored.secrets, stored.active, marker=stored.marker,
+                   index_schemes=stored.index_schemes)
 
 
 def sync_keyring(connection: Connection, keyring: Keyring) -> None:
@@ -98,9 +116,9 @@ def sync_keyring(connection: Connection, keyring: Keyring) -> None:
     rows = connection.execute(_SECRETS_SQL).all()
     current = tuple(sorted((r[0], r[1], r[2]) for r in rows if r[2] in LOADED_STATES))
     if current != keyring.marker:
-        secrets, active, marker = _read_secrets(rows, keyring.provider, keyring)
-        if all(p in active for p in PURPOSES):
-            keyring.replace(secrets, active, marker)
+        stored = _read_secrets(rows, keyring.provider, keyring)
+        if all(p in stored.active for p in PURPOSES):
+            keyring.replace(stored.secrets, stored.active, stored.marker, stored.index_schemes)
 
 
 def install_key_sync(factory: sessionmaker[Session], keyring: Keyring) -> None:

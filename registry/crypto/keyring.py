@@ -51,6 +51,8 @@ class Keyring:
     _macs: dict[tuple[int, str], hmac.HMAC] = field(default_factory=dict, repr=False)
     # (purpose, version, state) of the stored secrets this keyring reflects.
     marker: tuple[tuple[str, int, str], ...] = ()
+    # Blocking scheme of each index version's rows (`identity.blocking.BLOCKING_SCHEME`).
+    index_schemes: Mapping[int, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<Keyring active={dict(self.active)}>"
@@ -60,9 +62,11 @@ class Keyring:
         secrets: Mapping[str, Mapping[int, bytes]],
         active: Mapping[str, int],
         marker: tuple[tuple[str, int, str], ...],
+        index_schemes: Mapping[int, int],
     ) -> None:
         """Adopt a new set of root secrets (after a rotation), swapping each mapping whole."""
         self.secrets, self.active, self.marker = secrets, active, marker
+        self.index_schemes = index_schemes
         self._derived, self._macs = {}, {}  # keys derived from secrets no longer held go too
 
     @staticmethod

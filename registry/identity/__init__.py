@@ -5,7 +5,7 @@ turned into blind indexes by `registry.crypto`; candidates found through them ar
 decrypted elsewhere and scored here.
 """
 
-from registry.identity.blocking import Key, blocking_keys, query_keys
+from registry.identity.blocking import BLOCKING_SCHEME, Key, blocking_keys, query_keys
 from registry.identity.curp import CurpError, CurpInfo, decode_curp, is_valid_curp, validate_curp
 from registry.identity.dates import DateAgreement, compare_dates
 from registry.identity.matching import Match, MatchLevel, score, score_without_names
@@ -14,6 +14,7 @@ from registry.identity.normalise import normalise, normalise_sex
 from registry.identity.phonetic import phonetic_key
 
 __all__ = [
+    "BLOCKING_SCHEME",
     "CurpError",
     "CurpInfo",
     "DateAgreement",

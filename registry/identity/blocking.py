@@ -52,6 +52,9 @@ from registry.identity.readings import readings
 from registry.identity.tables import WEAK_GIVEN
 
 Key = tuple[str, tuple[str, ...]]
+# Version of the stored keys. 1: before `day_names` and `undated_names`; an index built
+# under it is probed with `names` whatever the query (`query_keys(..., scheme=1)`).
+BLOCKING_SCHEME = 2
 _GIVEN_FOR_KEYS = 2
 
 
@@ -160,8 +163,9 @@ def _query_dates(n: NormalisedIdentity) -> list[datetime.date]:
     return [own] if other is None else [own, other]
 
 
-def query_keys(n: NormalisedIdentity) -> list[Key]:
-    """Keys a screening query probes: a superset of `blocking_keys(n)`."""
+def query_keys(n: NormalisedIdentity, scheme: int = BLOCKING_SCHEME) -> list[Key]:
+    """Keys a screening query probes in an index built under blocking `scheme`: those of
+    `blocking_keys(n)` that can find a match, and more."""
     dates = _query_dates(n)
     years = [str(dates[0].year + k) for k in (0, -1, 1)] if dates else []
     keys = _curp_keys(n)
@@ -169,7 +173,7 @@ def query_keys(n: NormalisedIdentity) -> list[Key]:
         codes = _codes(reading.identity)
         # Alternative readings probe the stated year only: they rarely meet a year slip.
         keys += _date_keys(codes, dates) + _name_keys(codes, dates, years if i == 0 else years[:1])
-        keys += _undated_keys(codes, "undated_names" if dates else "names")
+        keys += _undated_keys(codes, "undated_names" if dates and scheme > 1 else "names")
     if dates and (dates[0].month, dates[0].day) == (1, 1):
         keys += _placeholder_keys(_codes(n), dates[0].year)
     return list(dict.fromkeys(keys))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.identity import BLOCKING_SCHEME
 from registry.models.base import Base, new_id, utcnow
 
 if TYPE_CHECKING:
@@ -42,6 +43,11 @@ class KeySecret(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[dt.datetime | None]
+    # Blocking keys the index rows of this version were built with (`identity.blocking`);
+    # lookups under an older scheme also probe what it lacked.
+    blocking_scheme: Mapped[int] = mapped_column(
+        Integer, default=BLOCKING_SCHEME, server_default="1"
+    )
 
 
 class OfficialIndex(Base):

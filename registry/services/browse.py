@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from registry.identity import Identity, MatchLevel, normalise, query_keys, score
+from registry.identity import Identity, MatchLevel, normalise, score
 from registry.models import (
     Employment,
     Evaluation,
@@ -38,6 +38,7 @@ from registry.services.officials import (
     validate_identity,
 )
 from registry.services.redress import RedressView, list_redress
+from registry.services.screening import index_probes
 from registry.services.taskforces import task_force_target
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
@@ -208,11 +209,7 @@ def list_officials(
 
 
 def _candidates(uow: UnitOfWork, identity: Identity) -> list[Official]:
-    keys = query_keys(normalise(identity))
-    versions = uow.keyring.index_versions()
-    digests = {
-        (kind, v, uow.keyring.blind_index(kind, parts, v)) for kind, parts in keys for v in versions
-    }
+    digests = index_probes(uow.keyring, normalise(identity))
     if not digests:
         return []
     ids: set[uuid.UUID] = set()

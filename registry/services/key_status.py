@@ -29,6 +29,7 @@ class SecretUsage:
     state: str
     kek_id: str
     index_rows: int | None
+    blocking_scheme: int | None = None  # index versions only (`identity.BLOCKING_SCHEME`)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def key_status(ctx: RegistryContext, actor: Actor, *, history: int = 5) -> KeySt
                          sum(1 for x in secrets if x.kek_id == k and x.state in LOADED_STATES))
                 for k in sorted(set(available) | set(keys) | in_use, key=_kek_order)]
         usages = [SecretUsage(x.purpose, x.version, x.state, x.kek_id,
-                              rows.get(x.version, 0) if x.purpose == INDEX_PURPOSE else None)
+                              *((rows.get(x.version, 0), x.blocking_scheme)
+                                if x.purpose == INDEX_PURPOSE else (None, None)))
                   for x in secrets]
         recent = s.scalars(select(KeyRotation).order_by(KeyRotation.started_at.desc())
                            .limit(history)).all()

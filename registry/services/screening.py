@@ -30,9 +30,12 @@ from typing import Any, cast
 
 from sqlalchemy import bindparam, select
 
+from registry.crypto import Keyring
 from registry.errors import FieldProblem, NotFound
 from registry.identity import (
+    BLOCKING_SCHEME,
     Identity,
+    Key,
     Match,
     NormalisedIdentity,
     normalise,
@@ -187,14 +190,18 @@ class _Candidate:
     entries: list[_EntryRow]
 
 
-def _wanted_keys(uow: UnitOfWork, query: NormalisedIdentity) -> set[tuple[str, int, int]]:
-    keyring = uow.keyring
-    versions = keyring.index_versions()
-    return {
-        (kind, version, keyring.blind_index(kind, parts, version))
-        for kind, parts in query_keys(query)
-        for version in versions
-    }
+def index_probes(keyring: Keyring, query: NormalisedIdentity) -> set[tuple[str, int, int]]:
+    """(kind, version, digest) of the query's keys under each index version in use, probing
+    what each version's blocking scheme stored."""
+    wanted = set()
+    by_scheme: dict[int, list[Key]] = {}
+    for version in keyring.index_versions():
+        scheme = keyring.index_schemes.get(version, BLOCKING_SCHEME)
+        keys = by_scheme.get(scheme)
+        if keys is None:
+            keys = by_scheme[scheme] = query_keys(query, scheme)
+        wanted |= {(k, version, keyring.blind_index(k, parts, version)) for k, parts in keys}
+    return wanted
 
 
 # Built once: per screening only the expanding parameters change, so SQLAlchemy neither
@@ -327,7 +334,7 @@ class _Matcher:
     def __init__(self, uow: UnitOfWork, actor: Actor, queries: Sequence[Identity]) -> None:
         self.uow, self.actor = uow, actor
         self.queries = [normalise(q) for q in queries]
-        self.wanted = [_wanted_keys(uow, q) for q in self.queries]
+        self.wanted = [index_probes(uow.keyring, q) for q in self.queries]
         index = _index_hits(uow, set().union(*self.wanted)) if self.queries else {}
         self.candidate_ids = [
             set().union(*(index.get(w, set()) for w in wanted)) for wanted in self.wanted

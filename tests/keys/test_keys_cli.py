@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cli.main import cli
 from registry.context import RegistryContext
-from registry.models import Official
+from registry.models import KeySecret, Official
 from tests.factories import World
 from tests.keys.test_retention import entry
 from tests.keys.worker import populate
@@ -37,12 +37,18 @@ def test_keys_commands(registry: RegistryContext, people: World) -> None:
     assert status.exit_code == 0
     assert "file-1                  12 data keys  2 secrets  (active)" in status.output
     assert "Rotations: none yet" in status.output
+    assert "index rows  scheme 2\n" in status.output
+    with registry.session_factory.begin() as session:  # as migration 0007 marks an older index
+        session.execute(update(KeySecret).values(blocking_scheme=1))
+    assert "scheme 1 (older: 'vetreg keys rotate --index' rebuilds it)" in invoke(
+        "keys", "status").output
     rotated = invoke("keys", "rotate", "--index", "--batch-size", "5")
     assert rotated.exit_code == 0, rotated.output
     assert "Rotated index 1 -> 2: 12 officials indexed." in rotated.output
     assert "Retired: blind_index-1." in rotated.output
     status = invoke("keys", "status")
     assert "blind_index  v1   retired   material destroyed" in status.output
+    assert "blind_index  v2   active" in status.output and "scheme 2\n" in status.output
 
 
 def test_retention_commands(registry: RegistryContext, people: World) -> None:

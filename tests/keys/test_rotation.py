@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
+from registry.config import Settings
 from registry.context import LOADED_STATES, RegistryContext
 from registry.errors import PermissionDenied
-from registry.identity import Identity, blocking_keys, normalise
+from registry.identity import BLOCKING_SCHEME, Identity, blocking_keys, normalise
 from registry.models import AuditEvent, DataKey, KeySecret, Official, OfficialIndex
 from registry.policy import Actor
 from registry.services import keys
@@ -22,6 +23,7 @@ from registry.services.officials import (
     register_official,
     update_official,
 )
+from registry.services.screening import ScreeningInput, screen
 from registry.vault import Vault, text_date
 from tests.factories import World, listed
 from tests.keys.worker import _curp, populate
@@ -256,3 +258,42 @@ def test_status_counts_keys_per_version(
     assert [(k.kek_id, k.data_keys) for k in status.keks] == [("file-2", 15)]
     assert [(r.kind, r.state, r.done, r.total) for r in status.rotations] == [
         ("kek", "finished", 15, 15)]
+
+
+def _screen_entries(ctx: RegistryContext, screener: Actor, query: ScreeningInput) -> set[uuid.UUID]:
+    return {h.entry_id for h in screen(ctx.uow(), screener, "HIRING", query).hits}
+
+
+def test_an_index_built_before_day_names_is_probed_with_names_until_rebuilt(
+    registry: RegistryContext, people: World, operator: Actor, instance: Settings
+) -> None:
+    """An index from before `day_names`/`undated_names` lacks them: lookups under it probe
+    every namesake, as before, until `rotate_index` rebuilds it under the current scheme."""
+    officer, screener = people.mx_officer, people.actor("MX", "screener")
+    undated = listed(registry, officer, register_official(registry.uow(), officer, OfficialInput(
+        "Rigoberto", "Alcántar", "Zepeda", None, "H", None)), "GN-OLD-1")
+    dated = listed(registry, officer, register_official(registry.uow(), officer, OfficialInput(
+        "Anselmo", "Villaseñor", "Quiroga", "1983-06-21", "H", None)), "GN-OLD-2")
+    undated_query = ScreeningInput("Rigoberto", "Alcantar", "Zepeda", "1980-02-11", "H")
+    year_typo = ScreeningInput("Anselmo", "Villasenor", "Quiroga", "1988-06-21", "H")
+    with registry.session_factory.begin() as session:  # the index as the previous release wrote it
+        session.execute(delete(OfficialIndex).where(
+            OfficialIndex.kind.in_(["day_names", "undated_names"])))
+    assert not _screen_entries(registry, screener, undated_query) | _screen_entries(
+        registry, screener, year_typo)
+
+    with registry.session_factory.begin() as session:  # what migration 0007 records for it
+        session.execute(update(KeySecret).values(blocking_scheme=1))
+    old = RegistryContext.open(instance)
+    try:
+        assert _screen_entries(old, screener, undated_query) == {undated}
+        assert _screen_entries(old, screener, year_typo) == {dated}
+        keys.rotate_index(old, operator, batch_size=5)
+        assert old.keyring.index_schemes == {2: BLOCKING_SCHEME}
+        with old.session_factory() as session:
+            assert session.scalar(select(func.count()).where(
+                OfficialIndex.kind == "undated_names")) == 1
+        assert _screen_entries(old, screener, undated_query) == {undated}
+        assert _screen_entries(old, screener, year_typo) == {dated}
+    finally:
+        old.close()
