@@ -152,18 +152,28 @@ class _Reading:
     reason: str | None
 
 
-def _best_reading(q: NormalisedIdentity, c: NormalisedIdentity) -> _Reading:
+def _best_reading(q: NormalisedIdentity, c: NormalisedIdentity, floor: float) -> _Reading | float:
+    """The reading of the query that agrees best with the candidate, or, when no reading's
+    names can weigh `floor` or more, the most any of them could weigh.
+
+    Surnames are compared first: a reading whose surnames leave it no chance to beat the best
+    so far, or to reach `floor`, even with every given name agreeing, is not compared further.
+    """
     best: _Reading | None = None
+    bound = -math.inf
     for reading, penalty, reason in readings(q):
         if best is not None and best.weight >= NAME_WEIGHT_CAP - penalty:
             continue  # this reading cannot beat the one already found
-        given = compare_given(reading.given, c.given)
         surnames = compare_surnames(reading, c)
+        most = surnames.weight + GIVEN_CAP - penalty
+        bound = max(bound, most)
+        if most < floor or (best is not None and most <= best.weight):
+            continue
+        given = compare_given(reading.given, c.given)
         weight = given.weight + surnames.weight - penalty
         if best is None or weight > best.weight:
             best = _Reading(weight, given, surnames, reason)
-    assert best is not None
-    return best
+    return bound if best is None else best
 
 
 def _effective(n: NormalisedIdentity) -> NormalisedIdentity:
@@ -282,7 +292,13 @@ def score(query: NormalisedIdentity, candidate: NormalisedIdentity) -> Match:
         return quick
     dob, curp, rest = terms.dob, terms.curp, terms.rest
     sex_w, sex_reason = terms.sex_weight, terms.sex_reason
-    reading = _best_reading(query, candidate)
+    # An identical, consistent CURP makes it exact whatever the names weigh.
+    floor = -math.inf if curp is CurpAgreement.CONFIRMED else POSSIBLE_WEIGHT - rest
+    reading = _best_reading(query, candidate, floor)
+    if not isinstance(reading, _Reading):  # no reading's names could reach `possible`
+        below = ("names_below_possible", dob.value, curp.value)
+        return Match(round(min(_to_score(reading + rest), 0.499), 4), None,
+                     (*below, sex_reason) if sex_reason else below)
     weight = reading.weight + rest
     value = _to_score(weight)
     if curp is CurpAgreement.CONFIRMED or _all_fields_exact(query, candidate, reading, dob, curp):
