@@ -10,7 +10,7 @@ from registry.identity.curp import CurpError, CurpInfo, decode_curp, is_valid_cu
 from registry.identity.dates import DateAgreement, compare_dates
 from registry.identity.matching import Match, MatchLevel, score, score_without_names
 from registry.identity.model import GivenName, Identity, NormalisedIdentity
-from registry.identity.normalise import normalise, normalise_sex
+from registry.identity.normalise import normalise, normalise_sex, normalise_without_names
 from registry.identity.phonetic import phonetic_key
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "is_valid_curp",
     "normalise",
     "normalise_sex",
+    "normalise_without_names",
     "phonetic_key",
     "query_keys",
     "score",

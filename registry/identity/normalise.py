@@ -19,6 +19,7 @@ rule applies identically on both sides:
 
 from __future__ import annotations
 
+import datetime
 from functools import lru_cache
 
 from registry.identity.curp import CurpError, CurpInfo, compact, decode_curp
@@ -165,3 +166,15 @@ def normalise(identity: Identity) -> NormalisedIdentity:
         curp=curp,
         curp_info=info,
     )
+
+
+def normalise_without_names(
+    birth_date: datetime.date | None, sex: str | None, curp: str | None
+) -> NormalisedIdentity:
+    """An identity of which only the birth date, sex and CURP are known (see
+    `matching.score_without_names`): what `normalise` makes of them, without names."""
+    number, info = _curp(curp)
+    return NormalisedIdentity(
+        given=(), paternal=(), maternal=(), birth_date=birth_date, sex=normalise_sex(sex),
+        curp=number, curp_info=info,
+    )  # fmt: skip
