@@ -14,6 +14,11 @@ def _default_instance() -> Path:
     return Path(os.environ.get("VETREG_INSTANCE_DIR", Path.cwd() / "instance"))
 
 
+def _default_screening_workers() -> int:
+    """One worker per core beyond the first (the asking process takes a share too), up to 3."""
+    return max(0, min(3, (os.cpu_count() or 1) - 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration shared by the web app, the CLI and the tests."""
@@ -24,6 +29,8 @@ class Settings:
     key_file: Path | None = None
     redress_answer_working_days: int = 20
     import_batch_size: int = 2000
+    # Processes that take a share of a large screening batch (`registry.workers`); 0: none.
+    screening_workers: int = field(default_factory=_default_screening_workers)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -48,6 +55,8 @@ class Settings:
             values["key_file"] = Path(env["VETREG_KEY_FILE"])
         if "VETREG_IMPORT_BATCH_SIZE" in env:
             values["import_batch_size"] = int(env["VETREG_IMPORT_BATCH_SIZE"])
+        if "VETREG_SCREENING_WORKERS" in env:
+            values["screening_workers"] = int(env["VETREG_SCREENING_WORKERS"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

@@ -24,6 +24,7 @@ from registry.errors import KeyUnavailable
 from registry.models.base import utcnow
 from registry.models.keys import KeySecret
 from registry.uow import UnitOfWork
+from registry.workers import WorkerPool
 
 
 def make_key_provider(settings: Settings, *, create: bool = False) -> KeyProvider:
@@ -157,6 +158,7 @@ class RegistryContext:
     provider: KeyProvider
     keyring: Keyring
     clock: Callable[[], dt.datetime] = utcnow
+    workers: WorkerPool | None = None  # shares of large screening batches (`registry.workers`)
 
     @classmethod
     def open(
@@ -172,10 +174,15 @@ class RegistryContext:
         with factory() as session:
             keyring = load_keyring(session, provider)
         install_key_sync(factory, keyring)
-        return cls(settings, engine, factory, provider, keyring, clock)
+        workers = (
+            WorkerPool(settings, settings.screening_workers) if settings.screening_workers else None
+        )
+        return cls(settings, engine, factory, provider, keyring, clock, workers)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.keyring, self.clock)
+        return UnitOfWork(self.session_factory, self.keyring, self.clock, self.workers)
 
     def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
         self.engine.dispose()

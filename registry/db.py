@@ -17,19 +17,25 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and write-locking transactions."""
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and write-locking transactions.
+
+    `read_only` (a screening worker's reads): transactions take no write lock on SQLite and
+    are declared READ ONLY on PostgreSQL.
+    """
     url = _normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, read_only)
         return engine
+    if read_only:
+        kwargs.setdefault("execution_options", {"postgresql_readonly": True})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that BEGIN is ours.
@@ -46,7 +52,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Every use case writes its audit event, so take the write lock up front:
         # a deferred transaction that read the chain head could not append after another writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +17,9 @@ from registry.models.base import utcnow
 from registry.models.enums import AuditOutcome
 from registry.policy import Actor, Permission, Target, can
 from registry.vault import Vault
+
+if TYPE_CHECKING:
+    from registry.workers import WorkerPool
 
 
 class AuditMissing(RuntimeError):
@@ -36,10 +39,12 @@ class UnitOfWork:
         session_factory: sessionmaker[Session],
         keyring: Keyring,
         clock: Callable[[], dt.datetime] = utcnow,
+        workers: WorkerPool | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.keyring = keyring
         self.clock = clock
+        self.workers = workers  # for services that split CPU-bound reads across cores
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()

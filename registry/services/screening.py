@@ -16,6 +16,9 @@ How a screening runs (one unit of work, one transaction):
 5. store the screening (purpose, requesting agency, keyed fingerprint of the query,
    outcome, number of candidates decrypted) with its hits, and append the audit event.
 
+A batch of `PARALLEL_MIN_ROWS` rows or more shares steps 2-4 with the worker processes
+(`registry.workers`), which only read; this process records and audits every row.
+
 Nothing here writes or logs a name: the audit event and the screening row hold the
 query's keyed fingerprint (`Keyring.fingerprint`) and ids and codes only.
 """
@@ -23,6 +26,7 @@ query's keyed fingerprint (`Keyring.fingerprint`) and ids and codes only.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +43,7 @@ from registry.identity import (
     Match,
     NormalisedIdentity,
     normalise,
+    normalise_without_names,
     query_keys,
     score,
     score_without_names,
@@ -59,9 +64,15 @@ from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import SealedRecord, text_date
+from registry.workers import worker_uow
 
 IN_FORCE = (EntryStatus.ACTIVE, EntryStatus.UNDER_APPEAL)
 MAX_BATCH_ROWS = 1000
+# A batch of at least this many rows is shared with the worker processes (`registry.workers`).
+PARALLEL_MIN_ROWS = 100
+WORKER_TIMEOUT_SECONDS = 300
+# This process's share of a shared batch, relative to a worker's (it also records each row).
+OWN_SHARE = 1.0
 _LOOKUP_CHUNK = 500
 _LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
 
@@ -348,7 +359,9 @@ class _Matcher:
         cached = self._first.get(official_id)
         if cached is None:
             first = _open(self.uow, self.candidates[official_id].official, _FIRST_FIELDS)
-            cached = self._first[official_id] = (first, normalise(_identity(first, {})))
+            known = normalise_without_names(text_date(first["birth_date"]), first["sex"],
+                                            first["curp"])
+            cached = self._first[official_id] = (first, known)
         return cached[1]
 
     def _with_names(self, official_id: uuid.UUID) -> NormalisedIdentity:
@@ -393,12 +406,51 @@ class _Matcher:
         return hits, len(in_force)
 
 
+Found = tuple[list[HitView], int]
+
+
+def _hits_here(
+    uow: UnitOfWork, actor: Actor, identities: Sequence[Identity]
+) -> list[tuple[NormalisedIdentity, Found]]:
+    matcher = _Matcher(uow, actor, identities)
+    return [(query, matcher.hits(i)) for i, query in enumerate(matcher.queries)]
+
+
+def _worker_share(actor: Actor, identities: list[Identity], now: dt.datetime) -> list[Found]:
+    """A share of a batch, matched in a worker process (`registry.workers`)."""
+    with worker_uow(now) as uow:
+        matcher = _Matcher(uow, actor, identities)
+        return [matcher.hits(i) for i in range(len(identities))]
+
+
+def _find_hits(
+    uow: UnitOfWork, actor: Actor, identities: list[Identity]
+) -> list[tuple[NormalisedIdentity, Found]]:
+    """Hits of every query; a large batch is shared with the worker processes, if any."""
+    pool = uow.workers
+    if pool is None or len(identities) < PARALLEL_MIN_ROWS:
+        return _hits_here(uow, actor, identities)
+    # Equal shares, but this process, which also records and audits every row, takes less.
+    own = round(len(identities) * OWN_SHARE / (pool.workers + OWN_SHARE))
+    size = -(-(len(identities) - own) // pool.workers)
+    cuts = [*range(0, len(identities) - own, size), len(identities) - own, len(identities)]
+    now = uow.clock()
+    jobs = [(actor, identities[a:b], now) for a, b in itertools.pairwise(cuts) if b > a]
+
+    def here(_actor: Actor, share: list[Identity], _now: dt.datetime) -> list[Found]:
+        return [found for _, found in _hits_here(uow, actor, share)]
+
+    found = pool.run(_worker_share, jobs, here, WORKER_TIMEOUT_SECONDS)
+    queries = [normalise(identity) for identity in identities]
+    return list(zip(queries, (f for share in found for f in share), strict=True))
+
+
 def _record(
     uow: UnitOfWork,
     actor: Actor,
     purpose: ScreeningPurpose,
     query: NormalisedIdentity,
-    found: tuple[list[HitView], int],
+    found: Found,
     batch_id: uuid.UUID | None,
     row: int | None,
     stage: Staging,
@@ -513,18 +565,11 @@ def screen_batch(
             results.append(RowError(row, row_problems.items) if row_problems else None)
             if not row_problems:
                 valid.append((index - 1, row, identity))
-        matcher = _Matcher(uow, actor, [identity for _, _, identity in valid])
+        found = _find_hits(uow, actor, [identity for _, _, identity in valid])
         stage = _stage()
-        for position, (slot, row, _) in enumerate(valid):
+        for (slot, row, _), (query, hits) in zip(valid, found, strict=True):
             results[slot] = _record(
-                uow,
-                actor,
-                clean_purpose,
-                matcher.queries[position],
-                matcher.hits(position),
-                batch.batch_id,
-                row,
-                stage,
+                uow, actor, clean_purpose, query, hits, batch.batch_id, row, stage
             )
         batch.results.extend(r for r in results if r is not None)
         screened = [r for r in batch.results if isinstance(r, ScreeningResult)]
