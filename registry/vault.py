@@ -9,7 +9,14 @@ from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session
 
-from registry.crypto import FieldPlace, Keyring, WrappedKey, decrypt_field, encrypt_field
+from registry.crypto import (
+    FieldPlace,
+    Keyring,
+    WrappedKey,
+    decrypt_field,
+    decrypt_fields,
+    encrypt_field,
+)
 from registry.errors import DecryptionFailed
 from registry.models.base import new_id
 from registry.models.keys import DataKey
@@ -117,12 +124,9 @@ class Vault:
         key = self._keys.get(row.data_key_id)
         if key is None:
             raise DecryptionFailed(f"data key of {table} {row.id} is missing")
-        return {
-            name: None
-            if (blob := getattr(row, f"{name}_ct")) is None
-            else decrypt_field(key, blob, FieldPlace(table, name, row.id, row.version)).decode()
-            for name in names
-        }
+        blobs = {name: getattr(row, f"{name}_ct") for name in names}
+        opened = decrypt_fields(key, table, row.id, row.version, blobs)
+        return {name: None if value is None else value.decode() for name, value in opened.items()}
 
     def open_all(self, record: SealedRecord) -> dict[str, str | None]:
         self.opened += 1

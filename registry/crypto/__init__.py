@@ -1,6 +1,12 @@
 """The only package that touches cryptographic primitives; callers see a small facade."""
 
-from registry.crypto.fields import FieldPlace, decrypt_field, encrypt_field, length_prefixed
+from registry.crypto.fields import (
+    FieldPlace,
+    decrypt_field,
+    decrypt_fields,
+    encrypt_field,
+    length_prefixed,
+)
 from registry.crypto.keyring import (
     FINGERPRINT_PURPOSE,
     INDEX_PURPOSE,
@@ -20,6 +26,7 @@ __all__ = [
     "Keyring",
     "WrappedKey",
     "decrypt_field",
+    "decrypt_fields",
     "encrypt_field",
     "length_prefixed",
 ]

@@ -24,8 +24,9 @@ undated_names         distinctive given, both surnames; only for  a missing date
                       a record without a birth date
 ====================  ==========================================  ===========================
 
-`query_keys` probes more: the day/month-swapped date, `year_names` one year either
-side, every month of the year for a 1 January date (a common placeholder), the date
+`query_keys` probes more: the day/month-swapped date (with `dob_sur` only: a swap
+with the names intact is found by `year_names` too, and every other key over it mostly
+met namesakes born on that other day), `year_names` one year either side, every month of the year for a 1 January date (a common placeholder), the date
 a valid CURP encodes when the date is missing, and the keys of the
 alternative readings of the name fields (`readings.readings`: given names and
 surnames swapped; last given name as paternal surname; "HERNANDEZLOPEZ" split).
@@ -119,11 +120,14 @@ def _codes(n: NormalisedIdentity) -> tuple[list[str], list[str], list[str]]:
 def _date_keys(
     codes: tuple[list[str], list[str], list[str]], dates: Sequence[datetime.date]
 ) -> list[Key]:
+    """Keys over the first date and a name; over a second (the swapped date) `dob_sur` only."""
     every, strong, surnames = codes
     keys: list[Key] = []
-    for d in dates:
+    for n, d in enumerate(dates):
         iso = d.isoformat()
         keys += [("dob_sur", (iso, s)) for s in surnames]
+        if n:
+            continue
         keys += [("dob_given", (iso, g)) for g in every]
         month, day = iso[:7], f"{d.year}-xx-{d.day:02d}"
         keys += [("year_month_given_sur", (month, g, s)) for g in strong for s in surnames]

@@ -72,7 +72,7 @@ MAX_BATCH_ROWS = 1000
 PARALLEL_MIN_ROWS = 100
 WORKER_TIMEOUT_SECONDS = 300
 # This process's share of a shared batch, relative to a worker's (it also records each row).
-OWN_SHARE = 1.0
+OWN_SHARE = 1.1
 _LOOKUP_CHUNK = 500
 _LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
 
