@@ -26,10 +26,11 @@ undated_names         distinctive given, both surnames; only for  a missing date
 
 `query_keys` probes more: the day/month-swapped date (with `dob_sur` only: a swap
 with the names intact is found by `year_names` too, and every other key over it mostly
-met namesakes born on that other day), `year_names` one year either side, every month of the year for a 1 January date (a common placeholder), the date
-a valid CURP encodes when the date is missing, and the keys of the
-alternative readings of the name fields (`readings.readings`: given names and
-surnames swapped; last given name as paternal surname; "HERNANDEZLOPEZ" split).
+met namesakes born on that other day), `year_names` one year either side, every month
+of the year for a 1 January date (a common placeholder), the date a valid CURP encodes
+when the date is missing, and the keys of the alternative readings of the name fields
+(`readings.readings`: given names and surnames swapped; last given name as paternal
+surname; "HERNANDEZLOPEZ" split).
 
 A query with a birth date does not probe `names`: its bucket holds every namesake in
 the registry, and one born on a date that is neither a swap nor a one-digit slip of

@@ -225,6 +225,10 @@ _INDEX_SQL = select(
     OfficialIndex.key_version.in_(bindparam("versions", expanding=True)),
     OfficialIndex.digest.in_(bindparam("digests", expanding=True)),
 )
+# A candidate's birth date, sex and CURP are opened first; its names only when they can
+# change the match (`identity.score_without_names`).
+_FIRST_FIELDS = ("birth_date", "sex", "curp")
+_NAME_FIELDS = ("given_names", "paternal_surname", "maternal_surname")
 # Only the official ids narrow it; status, retention and shredding are checked on the few
 # rows it returns, so every database plans it on the official ids (on SQLite, a status
 # condition let the planner walk all active entries instead).
@@ -245,7 +249,7 @@ _CANDIDATES_SQL = (
         Official.id,
         Official.version,
         Official.data_key_id,
-        *(getattr(Official, f"{name}_ct") for name in Official.ENCRYPTED),
+        *(getattr(Official, f"{name}_ct") for name in _FIRST_FIELDS + _NAME_FIELDS),
     )
     .join(DataKey, Official.data_key_id == DataKey.id)
     .join(RegistryEntry, RegistryEntry.official_id == Official.id)
@@ -314,10 +318,6 @@ def _in_force_candidates(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID
     return by_official
 
 
-# A candidate's birth date, sex and CURP are opened first; its names only when they can
-# change the match (`identity.score_without_names`).
-_FIRST_FIELDS = ("birth_date", "sex", "curp")
-_NAME_FIELDS = ("given_names", "paternal_surname", "maternal_surname")
 
 
 def _open(uow: UnitOfWork, official: Any, names: tuple[str, ...]) -> dict[str, str | None]:
