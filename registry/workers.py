@@ -17,6 +17,7 @@ another request is simply not used: the caller does that share itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import logging
 import pickle
@@ -25,7 +26,8 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -38,6 +40,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _LENGTH = struct.Struct(">I")
+
+
+_pauses = 0  # sections running with the collector paused (threads of a server)
+_resume = False  # whether the collector was on when the first of them began
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bounded CPU-bound section (matching a
+    batch). Matching makes many short-lived objects, which reference counting frees; the
+    collector, triggered by their number, would re-scan every long-lived object of the process
+    (caches, the ORM's registry) again and again: a sixth of a batch's time at 1M entries.
+    Concurrent sections nest; the collector resumes when the last one ends.
+    """
+    global _pauses, _resume
+    with _pause_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
 
 
 class WorkerUnavailable(RuntimeError):

@@ -64,14 +64,14 @@ from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
 from registry.vault import SealedRecord, text_date
-from registry.workers import worker_uow
+from registry.workers import collector_paused, worker_uow
 
 IN_FORCE = (EntryStatus.ACTIVE, EntryStatus.UNDER_APPEAL)
 MAX_BATCH_ROWS = 1000
 # A batch of at least this many rows is shared with the worker processes (`registry.workers`).
 PARALLEL_MIN_ROWS = 100
 WORKER_TIMEOUT_SECONDS = 300
-# This process's share of a shared batch, relative to a worker's (it also records each row).
+# This process's share of a shared batch, relative to a worker's (see `_find_hits`).
 OWN_SHARE = 1.1
 _LOOKUP_CHUNK = 500
 _LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
@@ -418,19 +418,26 @@ def _hits_here(
 
 def _worker_share(actor: Actor, identities: list[Identity], now: dt.datetime) -> list[Found]:
     """A share of a batch, matched in a worker process (`registry.workers`)."""
-    with worker_uow(now) as uow:
-        matcher = _Matcher(uow, actor, identities)
-        return [matcher.hits(i) for i in range(len(identities))]
+    with worker_uow(now) as uow, collector_paused():
+        return [found for _, found in _hits_here(uow, actor, identities)]
 
 
 def _find_hits(
     uow: UnitOfWork, actor: Actor, identities: list[Identity]
 ) -> list[tuple[NormalisedIdentity, Found]]:
     """Hits of every query; a large batch is shared with the worker processes, if any."""
+    with collector_paused():
+        return _share_hits(uow, actor, identities)
+
+
+def _share_hits(
+    uow: UnitOfWork, actor: Actor, identities: list[Identity]
+) -> list[tuple[NormalisedIdentity, Found]]:
     pool = uow.workers
     if pool is None or len(identities) < PARALLEL_MIN_ROWS:
         return _hits_here(uow, actor, identities)
-    # Equal shares, but this process, which also records and audits every row, takes less.
+    # This process takes OWN_SHARE times a worker's share: it records and audits every row,
+    # the workers pay for passing rows and results (1.1 balanced the two at 1M entries).
     own = round(len(identities) * OWN_SHARE / (pool.workers + OWN_SHARE))
     size = -(-(len(identities) - own) // pool.workers)
     cuts = [*range(0, len(identities) - own, size), len(identities) - own, len(identities)]
@@ -528,10 +535,8 @@ def screen(
         problems.check()
         assert clean_purpose
         stage = _stage()
-        matcher = _Matcher(uow, actor, [identity])
-        result = _record(
-            uow, actor, clean_purpose, matcher.queries[0], matcher.hits(0), None, data.row, stage
-        )
+        [(query, found)] = _find_hits(uow, actor, [identity])
+        result = _record(uow, actor, clean_purpose, query, found, None, data.row, stage)
         stage.flush(uow.session)
         uow.commit()
         return result

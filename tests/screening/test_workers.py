@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from registry.services.screening import (
     ScreeningResult,
     screen_batch,
 )
-from registry.workers import WorkerPool
+from registry.workers import WorkerPool, collector_paused
 from tests.factories import World, build_world
 from tests.screening.conftest import MX_PERSON, US_PERSON, Listed, as_query, list_person
 
@@ -131,3 +132,23 @@ def test_an_error_in_a_worker_fails_the_batch_as_it_would_here(
     bump(-1)
     after = screen_batch(registry.uow(), screener, "HIRING", roster())
     assert outcome(after.results) == outcome(before.results)
+
+
+def test_matching_pauses_the_garbage_collector_only_while_it_runs(
+    registry: RegistryContext, people: World, entries: Listed
+) -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer section is still running
+    assert gc.isenabled()
+    screen_batch(registry.uow(), people.actor("MX", "screener"), "HIRING", roster())
+    assert gc.isenabled()
+    gc.disable()  # a process that chose to run without it keeps its choice
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
