@@ -26,13 +26,14 @@ query's keyed fingerprint (`Keyring.fingerprint`) and ids and codes only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, union_all
 
 from registry.crypto import Keyring
 from registry.errors import FieldProblem, NotFound
@@ -74,6 +75,7 @@ WORKER_TIMEOUT_SECONDS = 300
 # This process's share of a shared batch, relative to a worker's (see `_find_hits`).
 OWN_SHARE = 1.1
 _LOOKUP_CHUNK = 500
+_MAX_GROUPS = 24  # (kind, version) pairs in one index SELECT
 _LEVEL_ORDER = {"exact": 0, "probable": 1, "possible": 2}
 
 
@@ -218,13 +220,23 @@ def index_probes(keyring: Keyring, query: NormalisedIdentity) -> set[tuple[str, 
 # Built once: per screening only the expanding parameters change, so SQLAlchemy neither
 # rebuilds nor re-keys the statements. One statement each: on PostgreSQL every statement is
 # a round trip.
-_INDEX_SQL = select(
-    OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version, OfficialIndex.digest
-).where(
-    OfficialIndex.kind.in_(bindparam("kinds", expanding=True)),
-    OfficialIndex.key_version.in_(bindparam("versions", expanding=True)),
-    OfficialIndex.digest.in_(bindparam("digests", expanding=True)),
-)
+@functools.lru_cache(maxsize=_MAX_GROUPS)
+def _index_sql(groups: int) -> Any:
+    """A SELECT of index rows for `groups` (kind, version) pairs, each with its own digests,
+    joined by UNION ALL. Each part probes the index for exactly its digests: IN lists on all
+    three columns would make the database probe every combination (six times as many probes,
+    most of a single screening's lookup time at 1M entries). Built once per number of groups:
+    only the parameters change."""
+    parts = [
+        select(OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version,
+               OfficialIndex.digest).where(
+            OfficialIndex.kind == bindparam(f"k{i}"),
+            OfficialIndex.key_version == bindparam(f"v{i}"),
+            OfficialIndex.digest.in_(bindparam(f"d{i}", expanding=True)),
+        )
+        for i in range(groups)
+    ]  # fmt: skip
+    return parts[0] if groups == 1 else union_all(*parts)
 # A candidate's birth date, sex and CURP are opened first; its names only when they can
 # change the match (`identity.score_without_names`).
 _FIRST_FIELDS = ("birth_date", "sex", "curp")
@@ -261,24 +273,31 @@ _CANDIDATES_SQL = (
 def _index_hits(
     uow: UnitOfWork, wanted: set[tuple[str, int, int]]
 ) -> dict[tuple[str, int, int], set[uuid.UUID]]:
-    """Officials under each (kind, version, digest) triple, in a few set-based SELECTs."""
+    """Officials under each (kind, version, digest) triple, in a few set-based SELECTs of up to
+    `_LOOKUP_CHUNK` digests (see `_index_sql`)."""
+    digests: dict[tuple[str, int], list[int]] = {}
+    for kind, version, digest in sorted(wanted):
+        digests.setdefault((kind, version), []).append(digest)
+    statements: list[list[tuple[str, int, list[int]]]] = [[]]
+    count = 0
+    for (kind, version), values in digests.items():
+        for start in range(0, len(values), _LOOKUP_CHUNK):
+            part = values[start : start + _LOOKUP_CHUNK]
+            if statements[-1] and (count + len(part) > _LOOKUP_CHUNK
+                                   or len(statements[-1]) == _MAX_GROUPS):
+                statements.append([])
+                count = 0
+            statements[-1].append((kind, version, part))
+            count += len(part)
     found: dict[tuple[str, int, int], set[uuid.UUID]] = {}
-    ordered = sorted(wanted)
     connection = uow.session.connection()  # Core: these plain SELECTs need no ORM context
-    for start in range(0, len(ordered), _LOOKUP_CHUNK):
-        chunk = ordered[start : start + _LOOKUP_CHUNK]
-        rows = connection.execute(
-            _INDEX_SQL,
-            {
-                "kinds": sorted({w[0] for w in chunk}),
-                "versions": sorted({w[1] for w in chunk}),
-                "digests": sorted({w[2] for w in chunk}),
-            },
-        )
-        for official_id, *key in rows:
-            triple = (key[0], key[1], key[2])
-            if triple in wanted:
-                found.setdefault(triple, set()).add(official_id)
+    for groups in statements if statements[0] else []:
+        params: dict[str, Any] = {}
+        for i, (kind, version, part) in enumerate(groups):
+            params.update({f"k{i}": kind, f"v{i}": version, f"d{i}": part})
+        for official_id, kind, version, digest in connection.execute(_index_sql(len(groups)),
+                                                                     params):
+            found.setdefault((kind, version, digest), set()).add(official_id)
     return found
 
 
