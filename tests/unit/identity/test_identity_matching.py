@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -180,28 +181,40 @@ def test_score_is_in_unit_interval_and_consistent_with_level(
     assert low <= m.score <= high
 
 
-@given(given_names, surnames, st.none() | surnames, dates, given_names, surnames, dates, st.data())
-def test_skipping_the_name_comparison_never_changes_a_match(
-    g1: str,
-    p1: str,
-    m1: str | None,
-    d1: dt.date,
-    g2: str,
-    p2: str,
-    d2: dt.date,
-    data: st.DataObject,
-) -> None:
+@dataclass(frozen=True)
+class Pair:
+    """A query and a candidate record (with the candidate's dates and CURP as drawn)."""
+
+    query: NormalisedIdentity
+    record: NormalisedIdentity
+    query_date: dt.date
+    record_date: dt.date
+    curp: str | None
+
+
+NO_CURP: st.SearchStrategy[str | None] = st.none()
+
+
+@st.composite
+def pairs(draw: st.DrawFn, curps: st.SearchStrategy[str | None] = NO_CURP) -> Pair:
+    g1, p1, m1, d1 = draw(given_names), draw(surnames), draw(st.none() | surnames), draw(dates)
+    g2, p2, d2 = draw(given_names), draw(surnames), draw(dates)
+    sex, curp = draw(st.sampled_from(["H", "M", None])), draw(curps)
+    return Pair(person(g1, p1, m1, d1, sex, curp), person(g2, p2, None, d2, "H", curp), d1, d2,
+                curp)
+
+
+@given(pairs())
+def test_skipping_the_name_comparison_never_changes_a_match(pair: Pair) -> None:
     """Names (or given names) are not compared when no agreement could reach `possible`, or
     beat a reading already scored; the outcome is the same as comparing every reading."""
     import registry.identity.matching as matching
 
-    sex = data.draw(st.sampled_from(["H", "M", None]))
-    query, record = person(g1, p1, m1, d1, sex), person(g2, p2, None, d2, "H")
-    quick = score(query, record)
+    quick = score(pair.query, pair.record)
     caps = matching.NAME_WEIGHT_CAP, matching.GIVEN_CAP
     try:
         matching.NAME_WEIGHT_CAP = matching.GIVEN_CAP = 1e9  # compares every name of every reading
-        full = score(query, record)
+        full = score(pair.query, pair.record)
     finally:
         matching.NAME_WEIGHT_CAP, matching.GIVEN_CAP = caps
     assert quick.level == full.level
@@ -211,25 +224,13 @@ def test_skipping_the_name_comparison_never_changes_a_match(
         assert quick.score <= 0.499 and full.score <= 0.499
 
 
-@given(given_names, surnames, st.none() | surnames, dates, given_names, surnames, dates, st.data())
-def test_a_candidate_scored_without_names_scores_as_with_them(
-    g1: str,
-    p1: str,
-    m1: str | None,
-    d1: dt.date,
-    g2: str,
-    p2: str,
-    d2: dt.date,
-    data: st.DataObject,
-) -> None:
+@given(pairs(st.sampled_from([None, JOSE_CURP])))
+def test_a_candidate_scored_without_names_scores_as_with_them(pair: Pair) -> None:
     """Screening opens a candidate's names only when `score_without_names` cannot decide."""
-    sex = data.draw(st.sampled_from(["H", "M", None]))
-    curp = data.draw(st.sampled_from([None, JOSE_CURP]))
-    query, record = person(g1, p1, m1, d1, sex, curp), person(g2, p2, None, d2, "H", curp)
-    nameless = normalise_without_names(d2, "H", curp)
-    assert nameless == person("", None, None, d2, "H", curp)
-    quick = score_without_names(query, nameless)
+    nameless = normalise_without_names(pair.record_date, "H", pair.curp)
+    assert nameless == person("", None, None, pair.record_date, "H", pair.curp)
+    quick = score_without_names(pair.query, nameless)
     if quick is not None:
-        assert quick == score(query, record)
-    elif d1 != d2 and not compare_dates(d1, d2).plausible and curp is None:
+        assert quick == score(pair.query, pair.record)
+    elif not compare_dates(pair.query_date, pair.record_date).plausible and pair.curp is None:
         pytest.fail("an implausible date leaves no room for names, yet they were asked for")
