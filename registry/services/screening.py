@@ -26,14 +26,13 @@ query's keyed fingerprint (`Keyring.fingerprint`) and ids and codes only.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import bindparam, select
 
 from registry.crypto import Keyring
 from registry.errors import FieldProblem, NotFound
@@ -217,26 +216,27 @@ def index_probes(keyring: Keyring, query: NormalisedIdentity) -> set[tuple[str, 
     return wanted
 
 
-# Built once: per screening only the expanding parameters change, so SQLAlchemy neither
-# rebuilds nor re-keys the statements. One statement each: on PostgreSQL every statement is
-# a round trip.
-@functools.lru_cache(maxsize=_MAX_GROUPS)
-def _index_sql(groups: int) -> Any:
-    """A SELECT of index rows for `groups` (kind, version) pairs, each with its own digests,
-    joined by UNION ALL. Each part probes the index for exactly its digests: IN lists on all
-    three columns would make the database probe every combination (six times as many probes,
-    most of a single screening's lookup time at 1M entries). Built once per number of groups:
-    only the parameters change."""
-    parts = [
-        select(OfficialIndex.official_id, OfficialIndex.kind, OfficialIndex.key_version,
-               OfficialIndex.digest).where(
-            OfficialIndex.kind == bindparam(f"k{i}"),
-            OfficialIndex.key_version == bindparam(f"v{i}"),
-            OfficialIndex.digest.in_(bindparam(f"d{i}", expanding=True)),
-        )
-        for i in range(groups)
-    ]  # fmt: skip
-    return parts[0] if groups == 1 else union_all(*parts)
+# Only placeholders are ever put into it: every value is a bound parameter.
+_INDEX_PART = (
+    f"SELECT official_id, kind, key_version, digest FROM {OfficialIndex.__tablename__} "  # noqa: S608
+    "WHERE kind = {mark} AND key_version = {mark} AND digest IN ({digests})"
+)
+
+
+def _index_sql(mark: str, groups: list[tuple[str, int, list[int]]]) -> tuple[str, list[Any]]:
+    """A SELECT of index rows for (kind, version, digests) groups, joined by UNION ALL, and its
+    parameters. Each part probes the index for exactly its digests: IN lists on all three
+    columns would make the database probe every combination (six times as many probes, most
+    of a single screening's lookup time at 1M entries). Written as the driver's SQL: it runs
+    thousands of times a second, and compiling it through the ORM cost more than running it.
+    """
+    parts, params = [], []
+    for kind, version, digests in groups:
+        parts.append(_INDEX_PART.format(mark=mark, digests=", ".join([mark] * len(digests))))
+        params += [kind, version, *digests]
+    return " UNION ALL ".join(parts), params
+
+
 # A candidate's birth date, sex and CURP are opened first; its names only when they can
 # change the match (`identity.score_without_names`).
 _FIRST_FIELDS = ("birth_date", "sex", "curp")
@@ -290,14 +290,14 @@ def _index_hits(
             statements[-1].append((kind, version, part))
             count += len(part)
     found: dict[tuple[str, int, int], set[uuid.UUID]] = {}
-    connection = uow.session.connection()  # Core: these plain SELECTs need no ORM context
+    connection = uow.session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for groups in statements if statements[0] else []:
-        params: dict[str, Any] = {}
-        for i, (kind, version, part) in enumerate(groups):
-            params.update({f"k{i}": kind, f"v{i}": version, f"d{i}": part})
-        for official_id, kind, version, digest in connection.execute(_index_sql(len(groups)),
-                                                                     params):
-            found.setdefault((kind, version, digest), set()).add(official_id)
+        sql, params = _index_sql(mark, groups)
+        for official_id, kind, version, digest in connection.exec_driver_sql(sql, tuple(params)):
+            # SQLite holds ids as 32 hex digits, PostgreSQL as uuid
+            key = official_id if isinstance(official_id, uuid.UUID) else uuid.UUID(official_id)
+            found.setdefault((kind, version, digest), set()).add(key)
     return found
 
 
