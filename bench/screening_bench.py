@@ -13,8 +13,10 @@ executemany in large batches and without audit events (a real import audits each
 Queries: half are listed people with realistic corruption (accents dropped, maternal
 surname missing, second given name dropped), half are people not in the registry.
 Batches of 500 rows share their matching with the registry's worker processes
-(`VETREG_SCREENING_WORKERS`, here `--workers`; default: one per core beyond the first),
-started by a warm-up batch as a serving process has them running.
+(`VETREG_SCREENING_WORKERS`, here `--workers`; default: one per core beyond the first).
+Before timing, `--warmup` other screenings (1,000) and a batch of them run, as in a serving
+process: they fill its caches (name comparisons, statements, database pages) and start the
+workers. `--warmup 100` shows a process that has only just started.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from registry.services import accounts, agencies
 from registry.services.accounts import actor_by_username
 from registry.services.entries import CleanEntry, entry_row
 from registry.services.officials import official_rows
-from registry.services.screening import ScreeningInput, screen, screen_batch
+from registry.services.screening import MAX_BATCH_ROWS, ScreeningInput, screen, screen_batch
 from registry.services.setup import initialise
 from registry.services.staging import Staging
 
@@ -525,16 +527,16 @@ def run(size: int, args: argparse.Namespace) -> dict[str, Any]:
     people = _people(settings.instance_dir, None if exists else bulk_load(ctx, size, args.seed))
     qs = queries(people, args.queries, args.seed)
     batch = queries(people, args.batch, args.seed + 7)
-    warm = queries(people, 200, args.seed + 9)
+    warm = queries(people, args.warmup, args.seed + 9)
     del people  # a serving process holds no such list: its garbage collector must not walk it
     gc.collect()
     if args.backend == "sqlite":
         _read_through(Path(settings.database_url.removeprefix("sqlite:///")))
-    # A serving process has screened before: warm its caches (derived keys, statements, the
-    # database's pages) with other queries, and start the workers.
+    # A serving process has screened before: warm its caches (derived keys, statements, name
+    # comparisons, the database's pages) with other queries, and start the workers.
     for q in warm:
         screen(ctx.uow(), actor, "HIRING", q)
-    screen_batch(ctx.uow(), actor, "HIRING", warm)
+    screen_batch(ctx.uow(), actor, "HIRING", warm[:MAX_BATCH_ROWS])
     report: dict[str, Any] = {
         "size": size,
         "backend": args.backend,
@@ -586,6 +588,12 @@ def main(argv: list[str] | None = None) -> None:
         help="Where registries are built and kept for reuse.",
     )
     parser.add_argument("--queries", type=int, default=1000, help="Single screenings timed.")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1000,
+        help="Other screenings run first, as a serving process has (at least 100).",
+    )
     parser.add_argument("--batch", type=int, default=2000, help="Candidates in the batch run.")
     parser.add_argument("--seed", type=int, default=20260501)
     parser.add_argument(
