@@ -15,7 +15,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.orm import Session
@@ -254,22 +254,6 @@ class AuditWriter:
         else:
             connection.execute(_INSERT, row)
 
-    @overload
-    def append(
-        self, actor: Actor | None, action: str, *, object_type: str | None = None,
-        object_id: uuid.UUID | str | None = None, outcome: AuditOutcome = AuditOutcome.SUCCESS,
-        purpose: str | None = None, details: Mapping[str, DetailValue] | None = None,
-        add: Literal[True] = True,
-    ) -> None: ...
-
-    @overload
-    def append(
-        self, actor: Actor | None, action: str, *, object_type: str | None = None,
-        object_id: uuid.UUID | str | None = None, outcome: AuditOutcome = AuditOutcome.SUCCESS,
-        purpose: str | None = None, details: Mapping[str, DetailValue] | None = None,
-        add: Literal[False],
-    ) -> AuditEvent: ...
-
     def append(
         self,
         actor: Actor | None,
@@ -280,25 +264,19 @@ class AuditWriter:
         outcome: AuditOutcome = AuditOutcome.SUCCESS,
         purpose: str | None = None,
         details: Mapping[str, DetailValue] | None = None,
-        add: bool = True,
-    ) -> AuditEvent | None:
+    ) -> None:
         """Record one event; it commits or rolls back with the change it describes.
 
-        The event row is inserted at once, in the caller's transaction. With `add=False` the
-        caller inserts the returned event itself (bulk paths), in order.
+        The event row is inserted at once, in the caller's transaction.
         """
         row, plain_details = _new_row(
             actor, action, object_type, object_id, outcome, purpose, details, self._clock()
         )
         self.appended += 1
-        if add and self._head is None and self._append_on_guess(row, plain_details):
-            return None
-        _seal(row, plain_details, self._load_head())
-        self._head = (row["seq"], row["hash"])
-        if not add:
-            return AuditEvent(**row)
+        if self._head is None and self._append_on_guess(row, plain_details):
+            return
+        self._chain(row, plain_details)
         self._insert(row)
-        return None
 
     def append_row(
         self,
@@ -310,16 +288,20 @@ class AuditWriter:
         purpose: str | None = None,
         details: Mapping[str, DetailValue] | None = None,
     ) -> dict[str, Any]:
-        """Like `append(add=False)`, as the `audit_events` row itself: bulk paths stage many
-        and insert them, in order, with one executemany."""
+        """Like `append`, but the `audit_events` row is returned, not inserted: bulk paths stage
+        many and insert them, in order, with one executemany."""
         row, plain_details = _new_row(
             actor, action, object_type, object_id, AuditOutcome.SUCCESS, purpose, details,
             self._clock(),
         )
         self.appended += 1
-        _seal(row, plain_details, self._load_head())
-        self._head = (row["seq"], row["hash"])
+        self._chain(row, plain_details)
         return row
+
+    def _chain(self, row: dict[str, Any], details: Mapping[str, Any]) -> None:
+        """Place the row after the chain's head, which it becomes."""
+        _seal(row, details, self._load_head())
+        self._head = (row["seq"], row["hash"])
 
 
 def _new_row(
