@@ -46,7 +46,7 @@ from registry.models.screening import (
 from registry.policy import NO_TARGET, Actor, Permission, Target
 from registry.services.common import load, parse_id
 from registry.services.entries import EntryView, entry_view
-from registry.services.officials import OfficialView, open_official
+from registry.services.officials import OfficialView, identity_from_values, open_official
 from registry.services.screening import (
     IN_FORCE,
     ScreeningInput,
@@ -56,7 +56,7 @@ from registry.services.screening import (
 )
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
-from registry.vault import date_text, text_date
+from registry.vault import date_text
 
 ANSWER_WINDOW = {Urgency.URGENT: dt.timedelta(minutes=10), Urgency.ROUTINE: dt.timedelta(hours=1)}
 MAX_PER_PAGE = 200
@@ -275,9 +275,7 @@ def review_confirmation(
         uow.require(actor, Permission.CONFIRMATION_ANSWER, _answer_target(actor, req),
                     action="confirmation.review", object_type="confirmation", object_id=req.id)
         raw = json.loads(uow.vault.open(sealed(req), "candidate") or "{}")
-        candidate = Identity(raw.get("given_names") or "", raw.get("paternal_surname"),
-                             raw.get("maternal_surname"), text_date(raw.get("birth_date")),
-                             raw.get("sex"), raw.get("curp"))
+        candidate = identity_from_values(raw)
         record = open_official(uow, req.entry.official)
         uow.audit.append(actor, "confirmation.review", object_type="confirmation",
                          object_id=req.id, details={"entry": str(req.entry_id),

@@ -20,10 +20,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from registry.context import EXCLUSIVE_KEY_LOCK, RegistryContext, sync_keyring
-from registry.crypto import FieldPlace, Keyring, WrappedKey, decrypt_field
-from registry.identity import Identity, blocking_keys, normalise
+from registry.crypto import Keyring, WrappedKey, decrypt_fields
+from registry.identity import Identity, normalise
 from registry.models import DataKey, KeyRotation, Official, OfficialIndex
-from registry.vault import text_date
+from registry.services.officials import identity_from_values, index_digests
 
 # What indexing needs of an official: the sealed identity, not its other national ids.
 IDENTITY_FIELDS = ("given_names", "paternal_surname", "maternal_surname", "birth_date", "sex",
@@ -75,11 +75,9 @@ def _sealed_identity(keyring: Keyring, row: Sequence[Any]) -> Identity:
     """The identity of one `_unindexed` row, decrypted in memory (its data key unwrapped once)."""
     official_id, version, kek_id, wrapped, *blobs = row
     key = keyring.unwrap(WrappedKey(kek_id, wrapped))
-    v = {name: None if blob is None else decrypt_field(
-             key, blob, FieldPlace(Official.__tablename__, name, official_id, version)).decode()
-         for name, blob in zip(IDENTITY_FIELDS, blobs, strict=True)}
-    return Identity(v["given_names"] or "", v["paternal_surname"], v["maternal_surname"],
-                    text_date(v["birth_date"]), v["sex"], v["curp"])
+    opened = decrypt_fields(key, Official.__tablename__, official_id, version,
+                            dict(zip(IDENTITY_FIELDS, blobs, strict=True)))
+    return identity_from_values({n: None if v is None else v.decode() for n, v in opened.items()})
 
 
 IndexRow = tuple[uuid.UUID, str, int, int]
@@ -94,9 +92,8 @@ def _index_rows(keyring: Keyring, officials: Sequence[Sequence[Any]],
     rows: list[IndexRow] = []
     for official in officials:
         identity = normalise(_sealed_identity(keyring, official))
-        digests = {(kind, keyring.blind_index(kind, parts, version))
-                   for kind, parts in blocking_keys(identity)}
-        rows += [(official[0], kind, version, digest) for kind, digest in sorted(digests)]
+        rows += [(official[0], kind, version, digest)
+                 for kind, digest in index_digests(keyring, identity, version)]
     return rows
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from registry.crypto import Keyring
 from registry.errors import Conflict
 from registry.identity import (
     CurpError,
@@ -117,6 +118,29 @@ def _identity_values(identity: Identity, national_ids: Mapping[str, str]) -> dic
     }
 
 
+def identity_from_values(values: Mapping[str, str | None]) -> Identity:
+    """The identity in opened `Official` field values (the inverse of `_identity_values`);
+    a field left out is missing."""
+    return Identity(
+        values.get("given_names") or "",
+        values.get("paternal_surname"),
+        values.get("maternal_surname"),
+        text_date(values.get("birth_date")),
+        values.get("sex"),
+        values.get("curp"),
+    )
+
+
+def index_digests(
+    keyring: Keyring, normalised: NormalisedIdentity, version: int
+) -> list[tuple[str, int]]:
+    """(kind, digest) of an identity's blocking keys under index `version`, in order."""
+    return sorted(
+        {(kind, keyring.blind_index(kind, parts, version))
+         for kind, parts in blocking_keys(normalised)}
+    )  # fmt: skip
+
+
 def index_rows(
     uow: UnitOfWork,
     official_id: uuid.UUID,
@@ -125,13 +149,9 @@ def index_rows(
 ) -> list[dict[str, object]]:
     """The official's blind-index rows under the active index key (not yet stored)."""
     version = uow.keyring.index_version()
-    digests = {
-        (kind, uow.keyring.blind_index(kind, parts, version))
-        for kind, parts in blocking_keys(normalised or normalise(identity))
-    }
     return [
         {"official_id": official_id, "kind": kind, "key_version": version, "digest": digest}
-        for kind, digest in sorted(digests)
+        for kind, digest in index_digests(uow.keyring, normalised or normalise(identity), version)
     ]
 
 

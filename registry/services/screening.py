@@ -59,7 +59,7 @@ from registry.models.screening import (
 )
 from registry.policy import NO_TARGET, Actor, Permission, Target, can
 from registry.services.common import parse_id
-from registry.services.officials import OfficialInput, validate_identity
+from registry.services.officials import OfficialInput, identity_from_values, validate_identity
 from registry.services.staging import Staging
 from registry.services.validation import Problems
 from registry.uow import UnitOfWork
@@ -343,17 +343,6 @@ def _open(uow: UnitOfWork, official: Any, names: tuple[str, ...]) -> dict[str, s
     return uow.vault.open_columns(Official.__tablename__, names, official)
 
 
-def _identity(first: dict[str, str | None], names: dict[str, str | None]) -> Identity:
-    return Identity(
-        names.get("given_names") or "",
-        names.get("paternal_surname"),
-        names.get("maternal_surname"),
-        text_date(first["birth_date"]),
-        first["sex"],
-        first["curp"],
-    )
-
-
 def _detail_available(actor: Actor, country: Country, agency_id: uuid.UUID) -> bool:
     return can(actor, Permission.ENTRY_READ, Target(country=country, agency_id=agency_id))
 
@@ -389,7 +378,7 @@ class _Matcher:
             self._without_names(official_id)
             first = self._first[official_id][0]
             names = _open(self.uow, self.candidates[official_id].official, _NAME_FIELDS)
-            cached = self._full[official_id] = normalise(_identity(first, names))
+            cached = self._full[official_id] = normalise(identity_from_values(first | names))
         return cached
 
     def _score(self, query: NormalisedIdentity, official_id: uuid.UUID) -> Match:
