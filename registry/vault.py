@@ -40,7 +40,6 @@ class Vault:
         self.keyring = keyring
         self._keys: dict[uuid.UUID, bytes] = {}
         self._bulk_kek: str | None = None
-        self.opened = 0
 
     def new_data_key(self) -> DataKey:
         """A fresh data key row, added to the session."""
@@ -120,7 +119,6 @@ class Vault:
     def open_columns(self, table: str, names: tuple[str, ...], row: Any) -> dict[str, str | None]:
         """Open the sealed columns of a row selected as plain columns: its id, version,
         data_key_id (already remembered) and `<name>_ct` for each name."""
-        self.opened += 1
         key = self._keys.get(row.data_key_id)
         if key is None:
             raise DecryptionFailed(f"data key of {table} {row.id} is missing")
@@ -129,7 +127,6 @@ class Vault:
         return {name: None if value is None else value.decode() for name, value in opened.items()}
 
     def open_all(self, record: SealedRecord) -> dict[str, str | None]:
-        self.opened += 1
         return {name: self.open(record, name) for name in record.ENCRYPTED}
 
 

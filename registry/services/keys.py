@@ -217,6 +217,19 @@ def _finish_kek(
         return tuple(retired)
 
 
+def _counter(view: RotationView, progress: Progress | None) -> Callable[[int], None]:
+    """What a pass calls after each batch: adds its count and reports progress."""
+    done = view.done
+
+    def on_batch(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress and count:
+            progress(done, max(view.total, done))
+
+    return on_batch
+
+
 def rotate_kek(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SIZE,
                progress: Progress | None = None, pause: float = 0.0) -> RotationReport:
     """Re-wrap every data key under a new KEK and retire the old ones (resumes a killed run).
@@ -224,14 +237,7 @@ def rotate_kek(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_SI
     `pause` seconds between batches leave the server more room, at the cost of a longer run.
     """
     view, resumed = _start(ctx, actor, KEK, _new_kek_rotation(ctx, actor))
-    done = view.done
-
-    def on_batch(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, max(view.total, done))
-
+    on_batch = _counter(view, progress)
     while True:  # until no key is left under an old KEK, new ones written meanwhile included
         _rewrap_pass(ctx, view.id, view.target, batch_size, on_batch, pause)
         retired = _finish_kek(ctx, actor, view.id)
@@ -328,14 +334,7 @@ def rotate_index(ctx: RegistryContext, actor: Actor, *, batch_size: int = BATCH_
     `pause` seconds between batches leave the server more room, at the cost of a longer run.
     """
     view, resumed = _start(ctx, actor, INDEX, _new_index_rotation(ctx, actor))
-    target, done = int(view.target), view.done
-
-    def on_batch(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress and count:
-            progress(done, max(view.total, done))
-
+    target, on_batch = int(view.target), _counter(view, progress)
     if view.state == RUNNING:
         for _ in range(2):  # the second pass picks up officials written during the first
             build_pass(ctx, view.id, target, batch_size, on_batch, pause)

@@ -443,10 +443,9 @@ def due_list(
 ) -> tuple[list[DueItem], int]:
     """Who is due within the window, overdue, never vetted or failed; and how many in all."""
     with uow:
-        uow.require(actor, Permission.SCHEDULE_READ, NO_TARGET, action="recert.due")
-        days, agency_row = _due_filters(uow, within, agency, limit)
-        today = uow.today()
-        query = _due_query(actor, today + dt.timedelta(days=days), agency_row, include_unvetted)
+        days, agency_row, today, query = _due_select(
+            uow, actor, within, agency, limit, include_unvetted
+        )
         total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         query = _due_order(query).offset(offset)
         if limit is not None:
@@ -471,16 +470,31 @@ def iter_due(
     transaction ends before the first item is yielded.
     """
     with uow:
-        uow.require(actor, Permission.SCHEDULE_READ, NO_TARGET, action="recert.due")
-        days, agency_row = _due_filters(uow, within, agency, None)
-        today = uow.today()
-        query = _due_query(actor, today + dt.timedelta(days=days), agency_row, include_unvetted)
+        days, agency_row, today, query = _due_select(
+            uow, actor, within, agency, None, include_unvetted
+        )
         # Plain rows through the session's connection: the ORM adds nothing to column tuples.
         rows = uow.session.connection().execute(_due_order(query)).all()
         _audit_due(uow, actor, days, agency_row, len(rows))
         uow.commit()
     for row in rows:
         yield _item(row, today)
+
+
+def _due_select(
+    uow: UnitOfWork,
+    actor: Actor,
+    within: str | int | None,
+    agency: str | None,
+    limit: int | None,
+    include_unvetted: bool,
+) -> tuple[int, Agency | None, dt.date, Select[Any]]:
+    """Check access and filters; the window in days, the agency, today and the due query."""
+    uow.require(actor, Permission.SCHEDULE_READ, NO_TARGET, action="recert.due")
+    days, agency_row = _due_filters(uow, within, agency, limit)
+    today = uow.today()
+    query = _due_query(actor, today + dt.timedelta(days=days), agency_row, include_unvetted)
+    return days, agency_row, today, query
 
 
 def _due_filters(
