@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from cli.common import handle_errors, open_registry, operator, settings
-from registry.identity import BLOCKING_SCHEME
 from registry.services import keys as key_service
 from registry.services import retention as retention_service
 from registry.services.accounts import actor_by_username
@@ -96,9 +95,8 @@ def keys_status() -> None:
     for secret in status.secrets:
         rows = "" if secret.index_rows is None else f"  {secret.index_rows} index rows"
         if secret.blocking_scheme is not None and secret.state != "retired":
-            old = secret.blocking_scheme < BLOCKING_SCHEME
             rows += f"  scheme {secret.blocking_scheme}" + (
-                " (older: 'vetreg keys rotate --index' rebuilds it)" if old else "")
+                " (older: 'vetreg keys rotate --index' rebuilds it)" if secret.rebuild_due else "")
         where = "material destroyed" if secret.state == "retired" else f"under {secret.kek_id}"
         click.echo(f"  {secret.purpose:<12} v{secret.version:<3} {secret.state:<9} {where}{rows}")
     click.echo("Rotations:" if status.rotations else "Rotations: none yet")

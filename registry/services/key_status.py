@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from registry.context import LOADED_STATES, RegistryContext
 from registry.crypto import INDEX_PURPOSE
+from registry.identity import BLOCKING_SCHEME
 from registry.models import DataKey, KeyRotation, KeySecret, OfficialIndex
 from registry.policy import NO_TARGET, Actor, Permission
 from registry.services.keys import RotationView, rotation_as_view
@@ -30,6 +31,12 @@ class SecretUsage:
     kek_id: str
     index_rows: int | None
     blocking_scheme: int | None = None  # index versions only (`identity.BLOCKING_SCHEME`)
+
+    @property
+    def rebuild_due(self) -> bool:
+        """A live index version built under an older blocking scheme (`keys rotate --index`)."""
+        return (self.blocking_scheme is not None and self.state != "retired"
+                and self.blocking_scheme < BLOCKING_SCHEME)
 
 
 @dataclass(frozen=True)
