@@ -452,12 +452,19 @@ def _share_hits(
     now = uow.clock()
     jobs = [(actor, identities[a:b], now) for a, b in itertools.pairwise(cuts) if b > a]
 
-    def here(_actor: Actor, share: list[Identity], _now: dt.datetime) -> list[Found]:
-        return [found for _, found in _hits_here(uow, actor, share)]
+    normalised_here: dict[int, list[NormalisedIdentity]] = {}  # by id() of a job's share
 
-    found = pool.run(_worker_share, jobs, here, WORKER_TIMEOUT_SECONDS)
-    queries = [normalise(identity) for identity in identities]
-    return list(zip(queries, (f for share in found for f in share), strict=True))
+    def here(_actor: Actor, share: list[Identity], _now: dt.datetime) -> list[Found]:
+        pairs = _hits_here(uow, actor, share)
+        normalised_here[id(share)] = [query for query, _ in pairs]
+        return [found for _, found in pairs]
+
+    results = pool.run(_worker_share, jobs, here, WORKER_TIMEOUT_SECONDS)
+    hits: list[tuple[NormalisedIdentity, Found]] = []
+    for (_, share, _), found in zip(jobs, results, strict=True):
+        queries = normalised_here.get(id(share)) or [normalise(i) for i in share]
+        hits += zip(queries, found, strict=True)
+    return hits
 
 
 def _record(
