@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.audit.events import AuditWriter, DetailValue
@@ -45,6 +45,11 @@ class UnitOfWork:
         self.keyring = keyring
         self.clock = clock
         self.workers = workers  # for services that split CPU-bound reads across cores
+
+    @property
+    def bind(self) -> Engine | Connection:
+        """What its sessions run on, without opening a transaction."""
+        return cast(Engine | Connection, self._session_factory.kw["bind"])
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()

@@ -262,7 +262,5 @@ def import_entries(
         _import_batch(uow_factory(), actor, batch, report)
         progress(len(batch))
     if report.created >= ANALYZE_AFTER:
-        with uow_factory() as uow:
-            bind = uow.session.get_bind()
-        refresh_statistics(bind, _IMPORTED_TABLES)
+        refresh_statistics(uow_factory().bind, _IMPORTED_TABLES)
     return report
